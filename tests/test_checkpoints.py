@@ -1,0 +1,71 @@
+"""Checkpoints: a saved run rebuilds in a new process and predicts exactly the same."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mtl_lib import EncoderConfig, TrainConfig, build_model, load_run, run_experiment
+from mtl_lib.checkpoints import load_weights
+from mtl_lib.errors import CheckpointError, UnknownTaskError
+
+SMALL = EncoderConfig(kind="cnn", embedding_dim=16, hidden_dim=8, kernel_sizes=(2, 3))
+
+
+@pytest.fixture(scope="module")
+def saved(news, tmp_path_factory):
+    data = news.sample(per_split=60, seed=1)
+    result = run_experiment(data, "asp", SMALL, TrainConfig.for_model("asp", epochs=1, progress=False))
+    directory = result.save(tmp_path_factory.mktemp("run") / "asp")
+    return result, data, directory
+
+
+def test_the_run_directory_holds_every_file(saved):
+    _, _, directory = saved
+    names = sorted(p.name for p in directory.iterdir())
+    assert names == ["history.csv", "metrics.json", "model.pt", "run.json", "steps.csv", "vocab.json"]
+    assert json.loads((directory / "run.json").read_text())["spec"]["architecture"] == "asp"
+
+
+def test_round_trip_gives_identical_predictions(saved):
+    result, data, directory = saved
+    texts = data.texts("Daily Mail", "test")[:20]
+    run = load_run(directory)
+    for name, value in result.model.state_dict().items():
+        assert torch.equal(value.cpu(), run.model.state_dict()[name])
+    reference = run.predict("Daily Mail", texts)
+    assert list(reference.label) == list(run.predict("Daily Mail", texts).label)
+    assert reference.iloc[:, 2:].sum(axis=1).round(5).eq(1).all()
+
+
+def test_predictions_in_a_new_process_match(saved):
+    _, data, directory = saved
+    text = data.texts("Reuters", "test")[0]
+    here = load_run(directory).predict("Reuters", [text]).iloc[0]
+    code = (f"from mtl_lib import load_run; p = load_run({str(directory)!r}).predict('Reuters', [{text!r}]);"
+            "print(p.iloc[0, 2:].to_json())")
+    there = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      check=True).stdout)
+    assert there == pytest.approx(here.iloc[2:].to_dict(), abs=1e-6)
+
+
+def test_loading_into_the_wrong_architecture_says_so(saved):
+    result, _, directory = saved
+    hard = build_model("hard", len(result.vocab), {t: len(l) for t, l in result.spec.label_names.items()}, SMALL)
+    with pytest.raises(CheckpointError, match="holds a 'asp' model .*HardSharing"):
+        load_weights(hard, directory)
+    sp = build_model("sp", len(result.vocab), {t: len(l) for t, l in result.spec.label_names.items()}, SMALL)
+    with pytest.raises(CheckpointError, match="holds a 'asp' model"):
+        load_weights(sp, directory)
+
+
+def test_a_folder_that_is_not_a_run_is_named(tmp_path):
+    with pytest.raises(CheckpointError, match="has no model.pt"):
+        load_run(tmp_path)
+
+
+def test_predict_for_an_unknown_task(saved):
+    with pytest.raises(UnknownTaskError, match="'BBC' is not a task of this model"):
+        load_run(saved[2]).predict("BBC", ["hello"])

@@ -1,0 +1,71 @@
+"""`python -m mtl_lib train / evaluate / predict` on a multi-task CSV the library has never seen."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mtl_lib", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def two_task_csv(bbc, fdu, tmp_path_factory):
+    """BBC articles (5 categories) beside book reviews (2 sentiments): different label sets."""
+    articles = bbc.frame.sample(150, random_state=0).assign(task="bbc articles")
+    reviews = fdu.frame[fdu.frame.task == "books"].sample(150, random_state=0).assign(task="book reviews")
+    path = tmp_path_factory.mktemp("csv") / "mixed.csv"
+    pd.concat([articles, reviews])[["task", "text", "label"]].to_csv(path, index=False)
+    return path
+
+
+TRAIN = ["--model", "sp", "--encoder", "bow", "--epochs", "2", "--seed", "5", "--quiet", "--max-length", "40"]
+
+
+@pytest.fixture(scope="module")
+def trained(two_task_csv, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    first = run_cli("train", "--data", str(two_task_csv), *TRAIN, "--out", str(out / "a"))
+    second = run_cli("train", "--data", str(two_task_csv), *TRAIN, "--out", str(out / "b"))
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    return out
+
+
+def test_train_writes_the_run_and_metrics_in_the_documented_shape(trained):
+    metrics = json.loads((trained / "a" / "metrics.json").read_text())
+    assert set(metrics["tasks"]) == {"bbc articles", "book reviews"}
+    assert set(metrics["tasks"]["book reviews"]) == {"dev", "test"}
+    assert set(metrics["average"]["test"]) == {"accuracy", "macro_f1"}
+    history = pd.read_csv(trained / "a" / "history.csv")
+    assert len(history) == 2 and "dev_accuracy" in history
+
+
+def test_same_seed_gives_identical_metrics_json(trained):
+    assert (trained / "a" / "metrics.json").read_text() == (trained / "b" / "metrics.json").read_text()
+
+
+def test_evaluate_reprints_the_metrics_from_the_checkpoint(trained):
+    evaluated = run_cli("evaluate", str(trained / "a"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout) == json.loads((trained / "a" / "metrics.json").read_text())
+
+
+def test_predict_prints_a_label_of_the_task_and_its_probabilities(trained):
+    predicted = run_cli("predict", str(trained / "a"), "--task", "book reviews", "--text", "a wonderful, moving book")
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.splitlines()
+    assert lines[0] in ("label: negative", "label: positive")
+    assert sum(float(line.split(": ")[1]) for line in lines[1:]) == pytest.approx(1, abs=0.01)
+
+
+def test_errors_are_one_line(trained, tmp_path):
+    unknown_task = run_cli("predict", str(trained / "a"), "--task", "Reuters", "--text", "x")
+    assert unknown_task.returncode == 2 and "'Reuters' is not a task of this model" in unknown_task.stderr
+    not_a_run = run_cli("evaluate", str(tmp_path))
+    assert not_a_run.returncode == 2 and "is not a run directory" in not_a_run.stderr
+    unknown_model = run_cli("train", "--data", "news", "--model", "deep", "--out", str(tmp_path))
+    assert unknown_model.returncode == 2 and "invalid choice: 'deep'" in unknown_model.stderr

@@ -1,0 +1,120 @@
+"""The Trainer on a small slice of the news data: every architecture, seeds, early stopping, errors."""
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from mtl_lib import EncoderConfig, TrainConfig, Trainer, build_model, build_vocab, run_experiment
+from mtl_lib.errors import ConfigError, UnknownTaskError
+from mtl_lib.models import MODELS
+
+SMALL = EncoderConfig(kind="bow", embedding_dim=16, hidden_dim=16)
+
+
+@pytest.fixture(scope="module")
+def small_news(news):
+    return news.sample(per_split=80, seed=0)
+
+
+def quick(**overrides) -> TrainConfig:
+    return TrainConfig(**({"epochs": 2, "batch_size": 16, "progress": False} | overrides))
+
+
+@pytest.mark.parametrize("architecture", MODELS)
+def test_every_architecture_trains_and_reports_every_task(small_news, architecture):
+    result = run_experiment(small_news, architecture, SMALL, TrainConfig.for_model(architecture, epochs=1,
+                                                                                   progress=False))
+    assert set(result.metrics["tasks"]) == set(small_news.task_names)
+    assert 0 <= result.metrics["average"]["test"]["accuracy"] <= 1
+    assert len(result.trainer.step_log) > 0 and result.trainer.step_log.loss.notna().all()
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(small_news):
+    first = run_experiment(small_news, "hard", SMALL, quick(seed=3))
+    again = run_experiment(small_news, "hard", SMALL, quick(seed=3))
+    other = run_experiment(small_news, "hard", SMALL, quick(seed=4))
+    assert first.metrics == again.metrics
+    pd.testing.assert_frame_equal(first.trainer.step_log, again.trainer.step_log)
+    assert not first.trainer.step_log.loss.equals(other.trainer.step_log.loss)
+
+
+def test_the_best_dev_epoch_is_restored(small_news):
+    result = run_experiment(small_news, "hard", SMALL, quick(epochs=4))
+    history = result.trainer.history
+    assert result.metrics["average"]["dev"]["accuracy"] == pytest.approx(history.dev_accuracy.max())
+    assert history.best.sum() == 1
+
+
+def test_patience_stops_early(small_news):
+    result = run_experiment(small_news, "hard", SMALL, quick(epochs=30, patience=1, learning_rate=1e-5))
+    assert len(result.trainer.history) < 30
+
+
+def test_asp_logs_every_loss_term_and_the_discriminator(small_news):
+    result = run_experiment(small_news, "asp", SMALL, TrainConfig.for_model("asp", epochs=2, progress=False))
+    steps = result.trainer.step_log
+    for column in ("task_loss", "adversarial_loss", "difference_loss", "discriminator_accuracy", "reversal_scale"):
+        assert steps[column].notna().all(), column
+    history = result.trainer.history
+    assert history.discriminator_chance.iloc[0] == pytest.approx(1 / 5)
+    assert history.discriminator_accuracy.between(0, 1).all()
+
+
+def test_ganin_schedule_grows_the_reversal_scale_from_zero(small_news):
+    config = TrainConfig.for_model("asp", epochs=2, adversarial_weight=0.5, adversarial_schedule="ganin",
+                                   progress=False)
+    scale = run_experiment(small_news, "asp", SMALL, config).trainer.step_log.reversal_scale
+    assert scale.iloc[0] == 0.0 and scale.is_monotonic_increasing and 0.4 < scale.iloc[-1] <= 0.5
+
+
+def test_models_without_a_discriminator_log_no_adversarial_terms(small_news):
+    steps = run_experiment(small_news, "sp", SMALL, quick(epochs=1)).trainer.step_log
+    assert steps.adversarial_loss.isna().all() and steps.discriminator_accuracy.isna().all()
+
+
+def test_uncertainty_weights_are_learned_and_logged(small_news):
+    history = run_experiment(small_news, "hard", SMALL, quick(weighting="uncertainty", epochs=3)).trainer.history
+    weights = history.filter(like="weight/")
+    assert weights.shape[1] == 5 and (weights.iloc[-1] != 1.0).all()
+
+
+def test_pcgrad_with_several_tasks_per_step(small_news):
+    result = run_experiment(small_news, "hard", SMALL, quick(weighting="pcgrad", tasks_per_step=5,
+                                                             sampler="round_robin", epochs=1))
+    assert result.trainer.step_log.task.str.count(",").eq(4).all()
+
+
+def test_a_task_the_model_does_not_have_is_named(small_news):
+    vocab = build_vocab(small_news)
+    model = build_model("hard", len(vocab), {"Reuters": 4})
+    with pytest.raises(UnknownTaskError, match="the data has task 'Huffington Post' but the model does not"):
+        Trainer(model, small_news, vocab, quick())
+
+
+def test_label_ids_out_of_range_are_refused(small_news):
+    vocab = build_vocab(small_news)
+    model = build_model("hard", len(vocab), {task: 2 for task in small_news.task_names})
+    with pytest.raises(ConfigError, match=r"has label id 3 .* head for it has 2 outputs"):
+        Trainer(model, small_news, vocab, quick())
+
+
+def test_unknown_model_and_bad_config_fields_are_named():
+    with pytest.raises(ConfigError, match="unknown model 'deep'; models are: single, hard, soft, sp, asp"):
+        build_model("deep", 100, {"a": 2})
+    with pytest.raises(ConfigError, match="TrainConfig.sampler is 'random'"):
+        TrainConfig(sampler="random")
+    with pytest.raises(ConfigError, match="TrainConfig.epochs must be an integer >= 1"):
+        TrainConfig(epochs=0)
+
+
+def test_training_improves_on_the_first_step(small_news):
+    steps = run_experiment(small_news, "hard", SMALL, quick(epochs=3, learning_rate=5e-3)).trainer.step_log
+    first, last = steps.task_loss.head(10).mean(), steps.task_loss.tail(10).mean()
+    assert last < first and not math.isnan(last)
+
+
+def test_trainer_runs_on_an_explicit_device(small_news):
+    result = run_experiment(small_news, "sp", SMALL, quick(epochs=1, device="cpu"))
+    assert next(result.model.parameters()).device == torch.device("cpu")
