@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from mtl_lib.data import Vocab, pad_collate
+from mtl_lib.data import TextDataset, Vocab
+from mtl_lib.data.batching import batches_in_order
 from mtl_lib.errors import CheckpointError, UnknownTaskError
 from mtl_lib.files import atomic_path, write_text_atomically
 from mtl_lib.models.encoders import EncoderConfig
@@ -91,10 +92,10 @@ class Run:
         max_length = max_length or self.train_config.get("max_length")
         self.model.eval()
         device = next(self.model.parameters()).device
-        examples = [(self.vocab.encode(text, max_length), 0) for text in texts]  # label unused
+        encoded = TextDataset([self.vocab.encode(text, max_length) for text in texts], [0] * len(texts))
         rows = []
-        for start in range(0, len(examples), 256):
-            batch = pad_collate(examples[start:start + 256]).to(device)
+        for batch in batches_in_order(encoded, batch_size=256):
+            batch = batch.to(device)
             logits = self.model(batch.tokens, batch.lengths, task).logits  # (batch, num_labels)
             rows += logits.softmax(dim=1).cpu().tolist()
         table = pd.DataFrame(rows, columns=self.spec.label_names[task], dtype=float)

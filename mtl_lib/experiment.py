@@ -8,8 +8,12 @@ Chapters, benchmarks and the command line all train models the same way:
 """
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from mtl_lib.checkpoints import ModelSpec, save_run
 from mtl_lib.config import seed_everything
@@ -85,4 +89,40 @@ def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfi
     return Experiment(spec, vocab, trainer, scores(trainer), record)
 
 
-__all__ = ["GLOVE_DIM", "Experiment", "build_vocab", "run_experiment", "scores"]
+def tidy(metrics: dict, **columns) -> pd.DataFrame:
+    """`Experiment.metrics` as long rows (task, split, accuracy, macro_f1), plus constant `columns`.
+
+    The task "average" holds the unweighted mean over tasks. Long rows stack across
+    methods and seeds, ready for `pd.concat`, `groupby` and seaborn.
+    """
+    rows = [{"task": task, "split": split, **values}
+            for task, splits in metrics["tasks"].items() for split, values in splits.items()]
+    rows += [{"task": "average", "split": split, **values} for split, values in metrics["average"].items()]
+    return pd.DataFrame(rows).assign(**columns)
+
+
+def repeat_experiment(data: MultiTaskData, architecture: str, seeds: Sequence[int],
+                      encoder: EncoderConfig | None = None, config: TrainConfig | None = None,
+                      method: str | None = None, **run_options) -> pd.DataFrame:
+    """`run_experiment` once per seed; long rows of scores with `method` and `seed` columns.
+
+    >>> table = repeat_experiment(news, "hard", seeds=[0, 1, 2], config=TrainConfig(epochs=4))
+    >>> summarize(table[table.split == "test"])
+    """
+    config = config or TrainConfig.for_model(architecture)
+    frames = [tidy(run_experiment(data, architecture, encoder, replace(config, seed=seed), **run_options).metrics,
+                   method=method or architecture, seed=seed)
+              for seed in seeds]
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(scores_table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """Mean and standard deviation over seeds: one row per method, one column pair per task."""
+    grouped = scores_table.groupby(["method", "task"], sort=False)[metric].agg(["mean", "std"])
+    table = grouped.unstack("task")
+    order = [task for task in scores_table.task.unique() if task != "average"] + ["average"]
+    return table.reindex(columns=pd.MultiIndex.from_product([["mean", "std"], order])).swaplevel(axis=1)[order]
+
+
+__all__ = ["GLOVE_DIM", "Experiment", "build_vocab", "repeat_experiment", "run_experiment", "scores", "summarize",
+           "tidy"]

@@ -45,7 +45,7 @@ class TrainConfig:
 
     epochs: int = 6
     batch_size: int = 32
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3
     weight_decay: float = 0.0
     max_length: int | None = 64  # tokens per text; longer texts are cut
     sampler: str = "proportional"  # which task each step learns from, see mtl_lib.data.batching

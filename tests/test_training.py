@@ -8,6 +8,7 @@ import torch
 
 from mtl_lib import EncoderConfig, TrainConfig, Trainer, build_model, build_vocab, run_experiment
 from mtl_lib.errors import ConfigError, UnknownTaskError
+from mtl_lib.experiment import repeat_experiment, summarize
 from mtl_lib.models import MODELS
 
 SMALL = EncoderConfig(kind="bow", embedding_dim=16, hidden_dim=16)
@@ -118,3 +119,14 @@ def test_training_improves_on_the_first_step(small_news):
 def test_trainer_runs_on_an_explicit_device(small_news):
     result = run_experiment(small_news, "sp", SMALL, quick(epochs=1, device="cpu"))
     assert next(result.model.parameters()).device == torch.device("cpu")
+
+
+def test_repeat_experiment_gives_long_rows_and_summarize_means_and_spreads(small_news):
+    table = repeat_experiment(small_news, "hard", [0, 1], SMALL, quick(epochs=1), method="shared")
+    assert set(table.seed) == {0, 1} and set(table.method) == {"shared"}
+    assert len(table) == 2 * (5 + 1) * 2  # seeds x (tasks + average) x splits
+    summary = summarize(table[table.split == "test"])
+    reuters = table[(table.task == "Reuters") & (table.split == "test")].accuracy
+    assert summary.loc["shared", ("Reuters", "mean")] == pytest.approx(reuters.mean())
+    assert summary.loc["shared", ("Reuters", "std")] == pytest.approx(reuters.std())
+    assert list(summary.columns.get_level_values(0).unique())[-1] == "average"

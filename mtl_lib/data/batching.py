@@ -87,6 +87,12 @@ def pad_collate(examples: list[tuple[list[int], int]], pad_id: int = 0) -> Batch
     return Batch(tokens, lengths, labels)
 
 
+def batches_in_order(dataset: TextDataset, batch_size: int) -> Iterator[Batch]:
+    """The dataset's examples as padded batches in their original order (for predictions and features)."""
+    for start in range(0, len(dataset), batch_size):
+        yield pad_collate([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))])
+
+
 def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
     """A random generator for one epoch: the same (seed, epoch) always draws the same numbers."""
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch)
