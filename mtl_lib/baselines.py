@@ -6,7 +6,6 @@ with `mtl_lib.metrics.score`, exactly like the neural models, so their rows stan
 in the same table.
 """
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from mtl_lib.data import MultiTaskData
-from mtl_lib.metrics import METRICS, average, score
+from mtl_lib.metrics import score, score_table
 
 Scores = dict[str, dict[str, float]]  # {task: {"accuracy": ..., "macro_f1": ...}}
 
@@ -78,20 +77,6 @@ def tfidf_logistic_regression(data: MultiTaskData, split: str = "test", seed: in
                 predictions = model.predict(texts)
             scores[task] = score(data.labels(task, split), predictions)
     return scores
-
-
-def score_table(results: Mapping[str, Scores], by: str = "method") -> pd.DataFrame:
-    """Scores of several runs as one tidy table, with an "average" row per run.
-
-    `results` maps a run's name to its scores per task; `by` names the column that
-    holds the run's name. Columns: task, `by`, accuracy, macro_f1. Example:
-    `score_table({"majority class": majority_class(news)})`.
-    """
-    rows = []
-    for name, per_task in results.items():
-        for task, scores in {**per_task, "average": average(per_task)}.items():
-            rows.append({"task": task, by: name, **{metric: scores[metric] for metric in METRICS}})
-    return pd.DataFrame(rows)
 
 
 def baseline_table(data: MultiTaskData, split: str = "test", seed: int = 0) -> pd.DataFrame:

@@ -3,15 +3,9 @@
 import pandas as pd
 import pytest
 
-from mtl_lib.baselines import (
-    baseline_table,
-    majority_class,
-    score_table,
-    tfidf_logistic_regression,
-    tfidf_pipeline,
-)
+from mtl_lib.baselines import baseline_table, majority_class, tfidf_logistic_regression, tfidf_pipeline
 from mtl_lib.data import MultiTaskData
-from mtl_lib.metrics import average
+from mtl_lib.metrics import average, score_table
 
 
 def hand_made() -> MultiTaskData:

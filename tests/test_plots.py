@@ -10,7 +10,8 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from mtl_lib import plots  # noqa: E402
-from mtl_lib.baselines import majority_class, score_table  # noqa: E402
+from mtl_lib.baselines import majority_class
+from mtl_lib.metrics import score_table  # noqa: E402
 from mtl_lib.data import MultiTaskData  # noqa: E402
 from mtl_lib.errors import ConfigError, DataError  # noqa: E402
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from mtl_lib.data import MultiTaskData
-from mtl_lib.data.splits import grouped_split, stratified_grouped_split
+from mtl_lib.data.splits import grouped_split, linked_groups, stratified_grouped_split
 
 
 def test_news_splits_are_story_disjoint(news):
@@ -56,3 +56,23 @@ def test_stratified_grouped_split_keeps_each_stratum_mixed():
     split = stratified_grouped_split(strata, groups, seed=0)
     assert (split[strata == "a"] == "test").sum() == pytest.approx(20, abs=1)
     assert (split[strata == "b"] == "test").sum() == pytest.approx(180, abs=1)
+
+
+def test_news_keeps_identical_headlines_in_one_split(news):
+    """251 headlines repeat, some re-filed under another story id: they must not straddle splits."""
+    assert (news.frame.groupby(news.frame.text.str.lower()).split.nunique() == 1).all()
+
+
+def test_linked_groups_joins_rows_that_share_any_key():
+    story = pd.Series(["s1", "s1", "s2", "s3", "s4"])
+    text = pd.Series(["a", "b", "b", "c", "a"])
+    groups = linked_groups(story, text)
+    assert groups.nunique() == 2  # {0, 1, 2, 4} via s1, "b" and "a"; {3} alone
+    assert len(set(groups[[0, 1, 2, 4]])) == 1 and groups[3] not in set(groups[[0, 1, 2, 4]])
+
+
+def test_with_split_reassigns_rows(news):
+    every_row_test = news.with_split(pd.Series("test", index=news.frame.index).where(
+        news.frame.index % 2 == 0, "train"))
+    assert (every_row_test.frame.split == "test").sum() == (len(news.frame) + 1) // 2
+    assert every_row_test.label_names == news.label_names

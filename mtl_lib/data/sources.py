@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mtl_lib.data.download import Archive
-from mtl_lib.data.splits import grouped_split, stratified_grouped_split
+from mtl_lib.data.splits import grouped_split, linked_groups, stratified_grouped_split
 from mtl_lib.errors import CorruptArchiveError, DataError
 
 NEWS_PUBLISHERS = ("Reuters", "Huffington Post", "Businessweek", "Contactmusic.com", "Daily Mail")
@@ -85,8 +85,11 @@ def parse_news(path: Path) -> pd.DataFrame:
 
 
 def split_news(frame: pd.DataFrame, seed: int) -> pd.Series:
-    """70/10/20 by STORY across all publications: one story's headlines never straddle two splits."""
-    return grouped_split(frame.story, seed)
+    """70/10/20 by STORY across all publications: one story's headlines never straddle two splits.
+
+    Identical headlines are kept together too: 251 repeat, some under a new story id.
+    """
+    return grouped_split(linked_groups(frame.story, frame.text.str.lower()), seed)
 
 
 # --- BBC full text: one more publication, with its own categories -----------------------------

@@ -13,6 +13,31 @@ SPLITS = ("train", "dev", "test")
 FRACTIONS = (0.7, 0.1, 0.2)
 
 
+def linked_groups(*keys: pd.Series) -> pd.Series:
+    """One group id per row, such that rows sharing a value in any of `keys` share a group.
+
+    The groups are the connected components of "same story or same text": a
+    headline re-filed under a new story id stays with its first copy.
+    Example: `linked_groups(news.story, news.text.str.lower())`.
+    """
+    parent = np.arange(len(keys[0]))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]  # path halving keeps the trees flat
+            i = parent[i]
+        return i
+
+    for key in keys:
+        first_row_of = {}
+        for row, value in enumerate(key.to_numpy()):
+            if value in first_row_of:
+                parent[root(row)] = root(first_row_of[value])
+            else:
+                first_row_of[value] = row
+    return pd.Series([root(row) for row in range(len(parent))], index=keys[0].index, name="group")
+
+
 def grouped_split(groups: pd.Series, seed: int, fractions: tuple[float, ...] = FRACTIONS) -> pd.Series:
     """Assign each row a split so that no group is in two splits.
 

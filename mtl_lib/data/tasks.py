@@ -135,6 +135,15 @@ class MultiTaskData:
     def task_names(self) -> list[str]:
         return list(self.tasks)
 
+    @property
+    def label_names(self) -> dict[str, tuple[str, ...]]:
+        """`{task: label names}`, in task order."""
+        return {name: task.label_names for name, task in self.tasks.items()}
+
+    def with_split(self, split: pd.Series) -> "MultiTaskData":
+        """The same examples under another train/dev/test assignment (one split name per row of `frame`)."""
+        return MultiTaskData(self.frame.assign(split=split), self.label_names, self.unlabeled, name=self.name)
+
     def task(self, name: str) -> Task:
         """The task called `name`, or an `UnknownTaskError` that lists the tasks."""
         if name not in self.tasks:
@@ -174,7 +183,7 @@ class MultiTaskData:
         for name in tasks:
             self.task(name)
         return MultiTaskData(self.frame[self.frame.task.isin(tasks)],
-                             {name: self.tasks[name].label_names for name in tasks},
+                             {name: self.label_names[name] for name in tasks},
                              self.unlabeled[self.unlabeled.task.isin(tasks)], name=self.name)
 
     def sample(self, per_split: int | None = None, train_fraction: float | Mapping[str, float] = 1.0,
@@ -193,8 +202,7 @@ class MultiTaskData:
             if per_split is not None:
                 size = min(size, per_split)
             keep.append(np.sort(rng.choice(rows.index.to_numpy(), size=size, replace=False)))
-        return MultiTaskData(self.frame.loc[np.concatenate(keep)].sort_index(),
-                             {name: task.label_names for name, task in self.tasks.items()},
+        return MultiTaskData(self.frame.loc[np.concatenate(keep)].sort_index(), self.label_names,
                              self.unlabeled, name=self.name)
 
     # --- writing ----------------------------------------------------------------------------

@@ -1,11 +1,4 @@
-"""Figures for the chapters: each function draws data or results it is given and returns its Axes.
-
-Plotting never trains: a figure of model scores takes the table that training or
-`mtl_lib.baselines` produced. Every figure has a title and axis labels; change them
-with `ax.set(title=...)` where a chapter wants its own words.
-"""
-
-import textwrap
+"""Figures of the data sets, and of scores per task (chapters 00 and 01)."""
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -15,21 +8,14 @@ from matplotlib.axes import Axes
 from mtl_lib.data import MultiTaskData, tokenize
 from mtl_lib.errors import ConfigError, DataError
 from mtl_lib.metrics import METRICS
-
-sns.set_theme(style="whitegrid", context="notebook")
+from mtl_lib.plots.style import METRIC_NAMES, wrapped
 
 LENGTH_UNITS = ("tokens", "characters")
-METRIC_NAMES = {"accuracy": "Accuracy", "macro_f1": "Macro-F1"}
 
 
 def _rows(data: MultiTaskData, split: str | None) -> pd.DataFrame:
     """All labeled rows, or those of one split."""
     return data.frame if split is None else data.frame[data.frame.split == split]
-
-
-def _wrapped(names: list[str], width: int = 12) -> list[str]:
-    """Long tick labels broken between words onto several lines ("science and\\ntechnology")."""
-    return [textwrap.fill(name, width, break_long_words=False) for name in names]
 
 
 def category_mix(data: MultiTaskData, normalize: bool = True, split: str | None = None) -> Axes:
@@ -47,7 +33,7 @@ def category_mix(data: MultiTaskData, normalize: bool = True, split: str | None 
     _, ax = plt.subplots(figsize=(2.0 + 1.3 * len(labels), 1.2 + 0.5 * len(table)))
     sns.heatmap(table, annot=True, fmt=".0%" if normalize else "d", cmap="Blues", cbar=False,
                 vmin=0, vmax=1 if normalize else None, linewidths=0.5, ax=ax)
-    ax.set_xticklabels(_wrapped(labels), rotation=0)
+    ax.set_xticklabels(wrapped(labels), rotation=0)
     ax.set_yticklabels(table.index, rotation=0)
     ax.set(title=f"Label {'share' if normalize else 'count'} per task", xlabel="label", ylabel="task")
     return ax
@@ -95,7 +81,7 @@ def story_spread(data: MultiTaskData) -> Axes:
 def task_scores(table: pd.DataFrame, metric: str = "accuracy", by: str = "method") -> Axes:
     """Horizontal bars of one metric per task, one bar per value of the `by` column.
 
-    `table` has columns task, `by` and the metrics, as `mtl_lib.baselines.score_table` returns.
+    `table` has columns task, `by` and the metrics, as `mtl_lib.metrics.score_table` returns.
     """
     if metric not in METRICS:
         raise ConfigError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
