@@ -48,21 +48,39 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def in_checkout() -> bool:
+    """True when `mtl_lib` runs from the course repository (not from an installed copy)."""
+    return (CHECKOUT / "pyproject.toml").exists()
+
+
+def _path_from_env(variable: str) -> Path | None:
+    """A folder named by an environment variable; relative names start at the project root.
+
+    Notebooks run with the chapter's folder as working directory, so a relative
+    `MTL_DATA_MIRROR=../shared/data` set in the project root must not depend on it.
+    """
+    value = os.environ.get(variable)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (CHECKOUT if in_checkout() else Path.cwd()) / path
+    return path
+
+
 def data_dir() -> Path:
     """Where downloads are cached: `MTL_DATA_DIR`, else `data/` in the course checkout.
 
     An installed (not editable) `mtl_lib` has no checkout around it and caches in
     `~/.cache/mtl_lib` instead.
     """
-    if name := os.environ.get("MTL_DATA_DIR"):
-        return Path(name).expanduser()
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").exists():
-        return checkout / "data"
-    return Path.home() / ".cache" / "mtl_lib"
+    return _path_from_env("MTL_DATA_DIR") or (CHECKOUT / "data" if in_checkout()
+                                              else Path.home() / ".cache" / "mtl_lib")
 
 
 def data_mirror() -> Path | None:
     """A local folder of upstream archives to read instead of the internet (`MTL_DATA_MIRROR`)."""
-    name = os.environ.get("MTL_DATA_MIRROR")
-    return Path(name).expanduser() if name else None
+    return _path_from_env("MTL_DATA_MIRROR")

@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 
+from mtl_lib import config
 from mtl_lib.data import MultiTaskData
 from mtl_lib.data import sources as sources_module
 from mtl_lib.data.download import Archive, download, fetch
@@ -149,3 +150,9 @@ def test_a_corrupt_download_without_a_published_checksum_is_removed_from_the_cac
 def test_a_good_mirror_copy_loads(real_archives, scratch_mirror):
     shutil.copy(real_archives["bbc"], scratch_mirror / "bbc-fulltext.zip")
     assert len(MultiTaskData.load("bbc").frame) == 2225
+
+
+def test_a_relative_mirror_path_starts_at_the_project_root(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # as a notebook kernel does: another working directory
+    monkeypatch.setenv("MTL_DATA_MIRROR", "some/mirror")
+    assert config.data_mirror() == config.CHECKOUT / "some" / "mirror"
