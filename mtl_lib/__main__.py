@@ -47,6 +47,8 @@ def command_train(args: argparse.Namespace) -> None:
     result = run_experiment(data, args.model, encoder, config, glove=args.glove,
                             provenance={"dataset": dataset, "split_seed": args.split_seed})
     result.save(args.out)
+    if args.glove:
+        print(f"GloVe 6B 50d covers {result.provenance['glove_coverage']:.1%} of the vocabulary", file=sys.stderr)
     print(json.dumps(result.metrics, indent=2))
     print(f"wrote {args.out}/: model.pt, run.json, vocab.json, metrics.json, history.csv, steps.csv",
           file=sys.stderr)

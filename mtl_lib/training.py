@@ -169,7 +169,8 @@ class Trainer:
                              disable=not config.progress):
                 progress = (len(step_rows) + len(results)) / total_steps
                 results.append(self.train_step(next(groups), progress))
-            step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **asdict(r)} for i, r in enumerate(results)]
+            step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **asdict(result)}
+                          for i, result in enumerate(results)]
             dev = self.evaluate("dev")
             epoch_rows.append(self._epoch_row(epoch, results, dev))
             if dev["average"]["accuracy"] > best_score:
@@ -199,7 +200,7 @@ class Trainer:
                 batch = batch.to(self.device)
                 output = model(batch.tokens, batch.lengths, task)
                 loss = F.cross_entropy(output.logits.float(), batch.labels)
-                task_losses[task] = task_losses[task] + loss if task in task_losses else loss
+                task_losses[task] = task_losses.get(task, 0.0) + loss  # a task drawn twice adds up
                 if output.task_logits is not None:
                     adversarial.append(adversarial_loss(output.task_logits.float(), model.task_index(task)))
                     accuracies.append(discriminator_accuracy(output.task_logits, model.task_index(task)))
@@ -208,10 +209,14 @@ class Trainer:
                     difference.append(difference_loss(output.shared_features.float(),
                                                       output.private_features.float()))
             penalty = model.penalty()
-            adversarial_term = torch.stack(adversarial).mean() if adversarial else None
-            difference_term = torch.stack(difference).mean() if difference else None
-            extra = penalty + (adversarial_term if adversarial_term is not None else 0.0) \
-                + config.difference_weight * (difference_term if difference_term is not None else 0.0)
+            extra = penalty  # every term that is not a task loss
+            adversarial_term = difference_term = None
+            if adversarial:
+                adversarial_term = torch.stack(adversarial).mean()
+                extra = extra + adversarial_term
+            if difference:
+                difference_term = torch.stack(difference).mean()
+                extra = extra + config.difference_weight * difference_term
 
         self.optimizer.zero_grad(set_to_none=True)
         total = self.weighting.backward(task_losses, extra, model.shared_parameters())

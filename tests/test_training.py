@@ -130,3 +130,9 @@ def test_repeat_experiment_gives_long_rows_and_summarize_means_and_spreads(small
     assert summary.loc["shared", ("Reuters", "mean")] == pytest.approx(reuters.mean())
     assert summary.loc["shared", ("Reuters", "std")] == pytest.approx(reuters.std())
     assert list(summary.columns.get_level_values(0).unique())[-1] == "average"
+
+
+def test_glove_initialisation_reports_its_coverage(small_news):
+    encoder = EncoderConfig(kind="bow", embedding_dim=50)
+    result = run_experiment(small_news, "hard", encoder, quick(epochs=1), glove=True)
+    assert 0.8 < result.provenance["glove_coverage"] <= 1.0
