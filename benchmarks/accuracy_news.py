@@ -1,6 +1,6 @@
 """Test accuracy on the five news publications, every method, several seeds (mean +- std).
 
-    python benchmarks/accuracy_news.py [--seeds 0 1 2] [--encoder lstm] [--epochs 6]
+    python benchmarks/accuracy_news.py [--seeds 0 1 2] [--encoder lstm] [--epochs 6] [--lr 3e-3]
 
 Prints one table of test accuracy per publication and on average, and one
 of how much each shared representation still tells the publication apart: the
@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--encoder", default="lstm", choices=("bow", "cnn", "lstm"))
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate, help="learning rate")
     args = parser.parse_args()
 
     news = MultiTaskData.load("news")
@@ -47,7 +48,8 @@ def main() -> None:
         accuracy["majority", seed] = {t: s["accuracy"] for t, s in majority_class(news).items()}
         accuracy["tf-idf + LR", seed] = {t: s["accuracy"] for t, s in tfidf_logistic_regression(news).items()}
         for label, (architecture, overrides) in NEURAL.items():
-            config = TrainConfig.for_model(architecture, epochs=args.epochs, seed=seed, progress=False, **overrides)
+            config = TrainConfig.for_model(architecture, epochs=args.epochs, seed=seed, learning_rate=args.lr,
+                                           progress=False, **overrides)
             result = run_experiment(news, architecture, EncoderConfig(kind=args.encoder), config)
             accuracy[label, seed] = {t: s["test"]["accuracy"] for t, s in result.metrics["tasks"].items()}
             if result.model.discriminator is not None or architecture in ("hard", "sp"):
@@ -63,7 +65,8 @@ def main() -> None:
                                    for task in news.task_names}
                           | {"average": mean_std([np.mean(list(accuracy[method, s].values())) for s in args.seeds])}
                           for method in methods}).T
-    print(f"\nTest accuracy, {args.encoder} encoder, {args.epochs} epochs, seeds {args.seeds} (mean ± std)\n")
+    print(f"\nTest accuracy, {args.encoder} encoder, {args.epochs} epochs, learning rate {args.lr}, "
+          f"seeds {args.seeds} (mean ± std)\n")
     print(table.to_string())
 
     probes = pd.DataFrame(leakage).groupby("method", sort=False).agg(list)
