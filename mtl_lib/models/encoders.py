@@ -93,7 +93,12 @@ def real_token_mask(lengths: Tensor, seq_len: int) -> Tensor:
 
 
 class BagOfEmbeddings(nn.Module):
-    """The mean of a text's word vectors: word order ignored, the simplest strong baseline."""
+    """The mean of a text's word vectors: word order ignored, the simplest strong baseline.
+
+    It has no weights of its own: in an architecture whose encoders share one embedding
+    table (SP, ASP), a bag-of-embeddings shared encoder and private encoder compute the
+    same vector. Use "cnn" or "lstm" where shared and private features must differ.
+    """
 
     def __init__(self, embedding_dim: int, dropout: float = 0.0):
         super().__init__()
