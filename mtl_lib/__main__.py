@@ -8,13 +8,16 @@ import json
 import sys
 from pathlib import Path
 
+from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import load_run
 from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData
 from mtl_lib.errors import CheckpointError, MTLError
 from mtl_lib.experiment import GLOVE_DIM, run_experiment, scores
+from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
 from mtl_lib.models import MODELS, EncoderConfig
 from mtl_lib.training import SCHEDULES, Trainer, TrainConfig
+from mtl_lib.widgets import article_document
 
 
 def command_data(args: argparse.Namespace) -> None:
@@ -74,6 +77,18 @@ def command_predict(args: argparse.Namespace) -> None:
         print(f"  {label}: {probability:.3f}")
 
 
+def command_explain(args: argparse.Namespace) -> None:
+    """Write the article view of a text (word attributions, shared and private) as an HTML page."""
+    run = load_run(args.run)
+    max_length = args.max_length or run.train_config.get("max_length")
+    attribution = explain(run, args.task, args.text, steps=args.steps, max_length=max_length)
+    write_text_atomically(args.html, article_document(attribution))
+    print(f"label: {attribution.predicted} (probability {attribution.probabilities[attribution.predicted]:.3f})")
+    print(f"  shared words {attribution.shared.sum():+.3f}, private words {attribution.private.sum():+.3f}, "
+          f"logit difference {attribution.logit_difference:+.3f}")
+    print(f"wrote {args.html}", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mtl_lib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -118,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--task", required=True, help="which task's head to use (a publication)")
     predict.add_argument("--text", required=True)
     predict.set_defaults(handler=command_predict)
+
+    explain_text = commands.add_parser("explain", help="write the article view of one text as an HTML page")
+    explain_text.add_argument("run", metavar="RUN_DIR", help="a saved sp or asp run (hard: shared channel only)")
+    explain_text.add_argument("--task", required=True, help="which task's head to use (a publication)")
+    explain_text.add_argument("--text", required=True)
+    explain_text.add_argument("--html", required=True, metavar="FILE", help="the HTML page to write")
+    explain_text.add_argument("--steps", type=int, default=32, help="integration steps of integrated gradients")
+    explain_text.add_argument("--max-length", type=int, help="tokens read (default: as in training)")
+    explain_text.set_defaults(handler=command_explain)
     return parser
 
 

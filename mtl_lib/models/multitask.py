@@ -100,6 +100,14 @@ class MultiTaskModel(nn.Module, ABC):
     def shared_parameters(self) -> list[nn.Parameter]:
         """The parameters that more than one task uses (what gradient methods such as PCGrad act on)."""
 
+    def shared_channel(self) -> tuple[nn.Embedding, nn.Module] | None:
+        """The embedding and the encoder that every task reads, or None if no encoder is shared.
+
+        What transfer to a new task reuses (`mtl_lib.transfer`): HardSharing's `embedding` and
+        `encoder`, SharedPrivate's `embedding` and `shared_encoder`.
+        """
+        return None
+
     def _make_heads(self, input_dim: int) -> PerTask:
         """One linear classifier per task, each with its own number of labels."""
         return PerTask({task: nn.Linear(input_dim, count) for task, count in self.num_labels.items()})
@@ -151,6 +159,9 @@ class HardSharing(MultiTaskModel):
 
     def shared_parameters(self) -> list[nn.Parameter]:
         return [*self.embedding.parameters(), *self.encoder.parameters()]
+
+    def shared_channel(self) -> tuple[nn.Embedding, nn.Module]:
+        return self.embedding, self.encoder
 
 
 class SoftSharing(MultiTaskModel):
@@ -249,6 +260,9 @@ class SharedPrivate(MultiTaskModel):
         if self.discriminator is not None:
             shared_parts.append(self.discriminator)
         return [parameter for part in shared_parts for parameter in part.parameters()]
+
+    def shared_channel(self) -> tuple[nn.Embedding, nn.Module]:
+        return self.embedding, self.shared_encoder
 
 
 def build_model(

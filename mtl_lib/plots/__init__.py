@@ -4,17 +4,21 @@ Plotting never trains: a figure of model scores takes the table that training or
 `mtl_lib.baselines` produced. Every figure has a title and axis labels; change them
 with `ax.set(title=...)` where a chapter wants its own words. One module per topic:
 `data` (data sets, scores per task), `results` (comparisons over seeds, learning
-curves), `training` (loss terms, discriminator, task weights, probes).
+curves), `training` (loss terms, discriminator, task weights, probes), `analysis`
+(relatedness heat maps, projections, word lists) and `transfer` (data-efficiency curves).
 """
 
+from mtl_lib.plots.analysis import projections, relatedness, word_bars
 from mtl_lib.plots.data import category_mix, story_spread, task_scores, text_lengths
 from mtl_lib.plots.results import (dev_curves, gain_bars, mean_std_table, paired_gains, sampling_probabilities,
                                    score_bars, score_curve)
 from mtl_lib.plots.training import (gradient_arrows, gradient_similarity, loss_terms, probe_scores, seed_spread,
                                     smoothed, step_curves, task_weights)
+from mtl_lib.plots.transfer import data_efficiency, data_efficiency_panels
 
 __all__ = [
-    "category_mix", "dev_curves", "gain_bars", "gradient_arrows", "gradient_similarity", "loss_terms",
-    "mean_std_table", "paired_gains", "probe_scores", "sampling_probabilities", "score_bars", "score_curve",
-    "seed_spread", "smoothed", "step_curves", "story_spread", "task_scores", "task_weights", "text_lengths",
+    "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars", "gradient_arrows",
+    "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores", "projections",
+    "relatedness", "sampling_probabilities", "score_bars", "score_curve", "seed_spread", "smoothed", "step_curves",
+    "story_spread", "task_scores", "task_weights", "text_lengths", "word_bars",
 ]
