@@ -72,7 +72,7 @@ def channel_logits(model: MultiTaskModel, task: str) -> ChannelLogits:
                       f"this one is a {type(model).__name__}. Train it with --model sp or --model asp")
 
 
-PATH_ROWS = 4096  # texts x points of the path sent through the model at once: bounds the memory
+PATH_ROWS = 1024  # texts x points of the path sent through the model at once: bounds the memory
 
 
 def integrated_gradients(model: MultiTaskModel, task: str, tokens: Tensor, lengths: Tensor,
