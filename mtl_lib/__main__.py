@@ -43,7 +43,7 @@ def command_train(args: argparse.Namespace) -> None:
     config = TrainConfig.for_model(
         args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
-        progress=not args.quiet, device=args.device,
+        progress=not args.quiet, device=args.device, unlabeled=args.unlabeled,
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--adversarial-weight", type=float, help="lambda (asp)")
     train.add_argument("--schedule", choices=SCHEDULES, help="lambda schedule (asp)")
     train.add_argument("--difference-weight", type=float, help="gamma (asp default 0.01)")
+    train.add_argument("--unlabeled", action="store_true",
+                       help="asp: the discriminator also reads the data set's unlabeled texts (fdu-mtl)")
     train.add_argument("--patience", type=int, help="stop after N epochs without a better dev average")
     train.add_argument("--glove", action="store_true", help="start from GloVe 6B 50d vectors")
     train.add_argument("--device", help="cpu, cuda or mps (default: the best available)")

@@ -7,7 +7,9 @@ takes a batch of it, and optimises
 
 where the adversarial and difference terms exist only for models that produce
 them (ASP-MTL's discriminator; shared and private features), and the penalty is
-the model's own regulariser (soft sharing). The reversed gradient that reaches
+the model's own regulariser (soft sharing). With `unlabeled=True` the adversarial
+loss also reads a batch of the task's unlabeled texts each step (FDU-MTL ships them):
+the discriminator needs a text's task, not its label. The reversed gradient that reaches
 the shared encoder is scaled by lambda (`adversarial_weight`, optionally grown by
 Ganin's schedule); the discriminator itself always learns at full strength.
 
@@ -24,12 +26,13 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from mtl_lib.config import get_device
 from mtl_lib.data import SPLITS, Batch, MultiTaskBatches, MultiTaskData, Vocab, encode, make_sampler, task_loader
 from mtl_lib.data.batching import SAMPLERS, TextDataset
-from mtl_lib.errors import ConfigError, UnknownTaskError
+from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
 from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
                             discriminator_accuracy, make_weighting)
 from mtl_lib.metrics import average, score
@@ -55,6 +58,7 @@ class TrainConfig:
     adversarial_weight: float = 0.05  # lambda: scale of the reversed gradient into the shared encoder
     adversarial_schedule: str = "constant"  # or "ganin": lambda * (2 / (1 + exp(-10 p)) - 1)
     difference_weight: float = 0.0  # gamma: weight of the difference (orthogonality) loss
+    unlabeled: bool = False  # ASP: the discriminator also reads a batch of the task's unlabeled texts each step
     patience: int | None = None  # stop after this many epochs without a better dev average
     grad_clip: float | None = 5.0  # max gradient norm, None for no clipping
     seed: int = 0
@@ -125,6 +129,8 @@ class Trainer:
         self.tasks = data.task_names
         self.datasets = {split: encode(data, vocab, split, self.config.max_length) for split in SPLITS}
         self._check_fits_model()
+        self.unlabeled = self._encode_unlabeled() if self.config.unlabeled else {}
+        self._unlabeled_batches: dict[str, Iterator[Batch]] = {}  # endless, one per task, while fit() runs
         self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks)).to(self.device)
         self.optimizer = torch.optim.Adam([*self.model.parameters(), *self.weighting.parameters()],
                                           lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
@@ -144,6 +150,25 @@ class Trainer:
                     raise ConfigError(f"task {task!r} has label id {max(labels)} in {split}, but the model's "
                                       f"head for it has {outputs} outputs (label ids 0..{outputs - 1})")
 
+    def _encode_unlabeled(self) -> dict[str, TextDataset]:
+        """Each task's unlabeled texts as token ids (label 0, never read): food for the discriminator.
+
+        The task of an unlabeled text is known, and the task is all the adversarial loss needs
+        (Liu et al. 2017, section 3.3), so texts without a category still train the
+        discriminator and, through gradient reversal, the shared encoder.
+        """
+        if self.model.discriminator is None:
+            raise ConfigError("TrainConfig.unlabeled=True needs a model with a task discriminator; "
+                              "build it with build_model('asp', ...) or --model asp")
+        texts = self.data.unlabeled.groupby("task").text.agg(list)
+        datasets = {task: TextDataset([self.vocab.encode(text, self.config.max_length) for text in texts[task]],
+                                      [0] * len(texts[task]))
+                    for task in self.tasks if task in texts.index}
+        if not datasets:
+            raise DataError(f"TrainConfig.unlabeled=True, but data set {self.data.name!r} has no unlabeled texts "
+                            "for its tasks (fdu-mtl ships them); train without them (unlabeled=False, no --unlabeled)")
+        return datasets
+
     # --- training -----------------------------------------------------------------------------
 
     def fit(self) -> pd.DataFrame:
@@ -156,6 +181,9 @@ class Trainer:
         loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
                    for i, (task, dataset) in enumerate(self.datasets["train"].items())}
         batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), seed=config.seed)
+        self._unlabeled_batches = {
+            task: _endless(task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i))
+            for i, (task, dataset) in enumerate(self.unlabeled.items())}
         steps_per_epoch = max(1, len(batches) // config.tasks_per_step)
         total_steps = steps_per_epoch * config.epochs
         best_score, best_state, epochs_since_best = -math.inf, None, 0
@@ -201,9 +229,13 @@ class Trainer:
                 output = model(batch.tokens, batch.lengths, task)
                 loss = F.cross_entropy(output.logits.float(), batch.labels)
                 task_losses[task] = task_losses.get(task, 0.0) + loss  # a task drawn twice adds up
-                if output.task_logits is not None:
-                    adversarial.append(adversarial_loss(output.task_logits.float(), model.task_index(task)))
-                    accuracies.append(discriminator_accuracy(output.task_logits, model.task_index(task)))
+                task_logits = [output.task_logits] if output.task_logits is not None else []
+                if task in self._unlabeled_batches:  # texts of the same task without a category
+                    texts = next(self._unlabeled_batches[task]).to(self.device)
+                    task_logits.append(model(texts.tokens, texts.lengths, task).task_logits)
+                for logits in task_logits:
+                    adversarial.append(adversarial_loss(logits.float(), model.task_index(task)))
+                    accuracies.append(discriminator_accuracy(logits, model.task_index(task)))
                 if config.difference_weight and output.shared_features is not None \
                         and output.private_features is not None:
                     difference.append(difference_loss(output.shared_features.float(),
@@ -273,6 +305,12 @@ class Trainer:
         tasks = {task: score(*self.predict(task, dataset))
                  for task, dataset in self.datasets[split].items() if len(dataset)}
         return {"tasks": tasks, "average": average(tasks)}
+
+
+def _endless(loader: DataLoader) -> Iterator[Batch]:
+    """The loader's batches, epoch after epoch (each epoch in a new order): unlabeled texts never run out."""
+    while True:
+        yield from loader
 
 
 def _grouped(pairs: Iterator[tuple[str, Batch]], size: int) -> Iterator[list[tuple[str, Batch]]]:

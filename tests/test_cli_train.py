@@ -62,10 +62,14 @@ def test_predict_prints_a_label_of_the_task_and_its_probabilities(trained):
     assert sum(float(line.split(": ")[1]) for line in lines[1:]) == pytest.approx(1, abs=0.01)
 
 
-def test_errors_are_one_line(trained, tmp_path):
+def test_errors_are_one_line(trained, two_task_csv, tmp_path):
     unknown_task = run_cli("predict", str(trained / "a"), "--task", "Reuters", "--text", "x")
     assert unknown_task.returncode == 2 and "'Reuters' is not a task of this model" in unknown_task.stderr
     not_a_run = run_cli("evaluate", str(tmp_path))
     assert not_a_run.returncode == 2 and "is not a run directory" in not_a_run.stderr
     unknown_model = run_cli("train", "--data", "news", "--model", "deep", "--out", str(tmp_path))
     assert unknown_model.returncode == 2 and "invalid choice: 'deep'" in unknown_model.stderr
+    no_unlabeled = run_cli("train", "--data", str(two_task_csv), *TRAIN[2:], "--model", "asp", "--unlabeled",
+                           "--out", str(tmp_path / "u"))
+    assert no_unlabeled.returncode == 2 and "has no unlabeled texts for its tasks" in no_unlabeled.stderr
+    assert len(no_unlabeled.stderr.strip().splitlines()) == 1 and not (tmp_path / "u").exists()

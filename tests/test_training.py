@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import torch
 
-from mtl_lib import EncoderConfig, TrainConfig, Trainer, build_model, build_vocab, run_experiment
-from mtl_lib.errors import ConfigError, UnknownTaskError
+from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, Trainer, build_model, build_vocab, run_experiment
+from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
 from mtl_lib.experiment import repeat_experiment, summarize
 from mtl_lib.models import MODELS
 
@@ -136,3 +136,44 @@ def test_glove_initialisation_reports_its_coverage(small_news):
     encoder = EncoderConfig(kind="bow", embedding_dim=50)
     result = run_experiment(small_news, "hard", encoder, quick(epochs=1), glove=True)
     assert 0.8 < result.provenance["glove_coverage"] <= 1.0
+
+
+def data_with_unlabeled_texts() -> MultiTaskData:
+    """Two tasks whose labelled texts are the same (the task cannot be read off them), and
+    unlabeled texts that differ by task: "x x x" for a, "y y y" for b."""
+    labelled = [("x y good", "pos"), ("x y bad", "neg"), ("y x good film", "pos"), ("x y bad film", "neg")]
+    splits = ["train", "train", "train", "dev", "test"]
+    frame = pd.DataFrame([{"task": task, "text": text, "label": label, "split": splits[i % 5]}
+                          for task in ("a", "b") for i in range(20) for text, label in labelled])
+    unlabeled = pd.DataFrame({"task": ["a"] * 50 + ["b"] * 50, "text": ["x x x"] * 50 + ["y y y"] * 50})
+    labelled_only = MultiTaskData.from_frame(frame)
+    return MultiTaskData(labelled_only.frame, labelled_only.label_names, unlabeled)
+
+
+@pytest.mark.parametrize("unlabeled", [True, False])
+def test_unlabeled_texts_teach_the_discriminator_their_task(unlabeled):
+    data = data_with_unlabeled_texts()
+    vocab = build_vocab(data)
+    torch.manual_seed(0)
+    model = build_model("asp", len(vocab), {"a": 2, "b": 2}, EncoderConfig(kind="bow", embedding_dim=8))
+    trainer = Trainer(model, data, vocab, quick(epochs=5, batch_size=8, learning_rate=1e-2, adversarial_weight=0.0,
+                                                unlabeled=unlabeled))
+    trainer.fit()
+    model.eval()
+    with torch.no_grad():
+        texts = torch.tensor([vocab.encode("x x x"), vocab.encode("y y y")])  # a's and b's unlabeled text
+        right_task = model(texts, torch.tensor([3, 3]), "a").task_logits.softmax(dim=1).diagonal().mean()
+    assert trainer.history.discriminator_accuracy.notna().all()
+    if unlabeled:
+        assert right_task > 0.8  # it learned from the unlabeled texts which task writes which
+    else:
+        assert right_task < 0.7  # the labelled texts alone never tell the tasks apart
+
+
+def test_unlabeled_training_needs_a_discriminator_and_unlabeled_texts(small_news):
+    vocab = build_vocab(small_news)
+    num_labels = {name: task.num_labels for name, task in small_news.tasks.items()}
+    with pytest.raises(ConfigError, match="needs a model with a task discriminator"):
+        Trainer(build_model("sp", len(vocab), num_labels, SMALL), small_news, vocab, quick(unlabeled=True))
+    with pytest.raises(DataError, match="has no unlabeled texts"):
+        Trainer(build_model("asp", len(vocab), num_labels, SMALL), small_news, vocab, quick(unlabeled=True))
