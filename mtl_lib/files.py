@@ -1,6 +1,7 @@
 """Atomic file writes: a file is either complete or absent, never half-written."""
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +21,20 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(partial)
+        os.chmod(partial, _mode_for(target))  # mkstemp makes the file private (0600)
         os.replace(partial, target)
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions `target` has, or those a new file gets here (0666 less the umask)."""
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text_atomically(target: str | Path, text: str) -> None:

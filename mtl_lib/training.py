@@ -189,17 +189,20 @@ class Trainer:
         best_score, best_state, epochs_since_best = -math.inf, None, 0
         epoch_rows, step_rows = [], []
 
-        for epoch in tqdm(range(1, config.epochs + 1), desc="epochs", disable=not config.progress):
+        bar = tqdm(total=total_steps, desc="training", unit="step", disable=not config.progress)
+        for epoch in range(1, config.epochs + 1):
             self.model.train()
             results = []
             groups = _grouped(iter(batches), config.tasks_per_step)
-            for step in tqdm(range(steps_per_epoch), desc=f"epoch {epoch}", leave=False,
-                             disable=not config.progress):
+            bar.set_description(f"epoch {epoch}/{config.epochs}")
+            for _ in range(steps_per_epoch):
                 progress = (len(step_rows) + len(results)) / total_steps
                 results.append(self.train_step(next(groups), progress))
+                bar.update()
             step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **asdict(result)}
                           for i, result in enumerate(results)]
             dev = self.evaluate("dev")
+            bar.set_postfix(dev_accuracy=f"{dev['average']['accuracy']:.3f}")
             epoch_rows.append(self._epoch_row(epoch, results, dev))
             if dev["average"]["accuracy"] > best_score:
                 best_score, epochs_since_best = dev["average"]["accuracy"], 0
@@ -208,6 +211,8 @@ class Trainer:
                 epochs_since_best += 1
                 if config.patience is not None and epochs_since_best >= config.patience:
                     break
+        bar.total = bar.n  # an early stop is a finished run: the bar closes as complete, not failed
+        bar.close()
 
         self.model.load_state_dict(best_state)
         self.history = pd.DataFrame(epoch_rows)
