@@ -1,22 +1,19 @@
 """Features and probes, word lists, task relatedness and mixing: what a model's representations tell."""
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
 
-matplotlib.use("Agg")  # no display needed: figures are drawn off screen
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from mtl_lib import MultiTaskData, TrainConfig, build_model, build_vocab, run_experiment  # noqa: E402
-from mtl_lib.analysis import (Features, category_reveals_task, discriminator_confusion,  # noqa: E402
+from mtl_lib import MultiTaskData, TrainConfig, build_model, build_vocab, run_experiment
+from mtl_lib.analysis import (Features, category_reveals_task, discriminator_confusion,
                               extract_features, linear_cka, private_similarity, probe_task_leakage, project,
                               task_silhouette, top_words, transfer_accuracy, word_contributions)
-from mtl_lib.errors import ConfigError, DataError  # noqa: E402
-from mtl_lib.models import EncoderConfig, ModelOutput, MultiTaskModel  # noqa: E402
-from mtl_lib.plots import analysis as analysis_plots  # noqa: E402
+from mtl_lib.errors import ConfigError, DataError
+from mtl_lib.models import EncoderConfig, ModelOutput, MultiTaskModel
+from mtl_lib.plots import analysis as analysis_plots
+
+from figures import assert_labelled
 
 
 class TaskStampedModel(MultiTaskModel):
@@ -210,17 +207,12 @@ def test_project_gives_two_coordinates_per_text_and_kind(method):
 
 # --- the figures of the analysis --------------------------------------------------------------
 
-def assert_labelled(ax) -> None:
-    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-
-
 def test_relatedness_heatmap_has_a_cell_per_pair():
     table = pd.DataFrame(np.eye(3), index=list("abc"), columns=list("abc")).rename_axis(
         index="task", columns="compared with")
     ax = analysis_plots.relatedness(table, "Alike")
     assert_labelled(ax)
     assert len(ax.texts) == 9 and ax.get_xlabel() == "compared with"
-    plt.close("all")
 
 
 def test_projections_draw_a_panel_per_kind_with_its_silhouette():
@@ -231,7 +223,6 @@ def test_projections_draw_a_panel_per_kind_with_its_silhouette():
     for ax in axes:
         assert_labelled(ax)
     assert "0.62" in axes[1].get_title() and len(axes[1].collections[0].get_offsets()) == 4
-    plt.close("all")
 
 
 def test_word_bars_draw_a_panel_per_task():
@@ -244,4 +235,3 @@ def test_word_bars_draw_a_panel_per_task():
     assert len(axes[0].patches) == 2
     with pytest.raises(DataError, match="no column 'token'"):
         analysis_plots.word_bars(words.drop(columns="token"), "shared")
-    plt.close("all")

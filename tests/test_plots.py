@@ -1,35 +1,21 @@
 """Every figure comes back as Axes with a title and both axis labels, and refuses bad input by name."""
 
-import matplotlib
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
 
-matplotlib.use("Agg")  # no display needed: figures are drawn off screen
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from mtl_lib import plots  # noqa: E402
+from mtl_lib import plots
 from mtl_lib.baselines import majority_class
-from mtl_lib.metrics import score_table  # noqa: E402
-from mtl_lib.data import MultiTaskData  # noqa: E402
-from mtl_lib.errors import ConfigError, DataError  # noqa: E402
+from mtl_lib.metrics import score_table
+from mtl_lib.data import MultiTaskData
+from mtl_lib.errors import ConfigError, DataError
+
+from figures import assert_labelled
 
 
 @pytest.fixture(scope="module")
 def small(news: MultiTaskData) -> MultiTaskData:
     return news.sample(per_split=30)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def assert_labelled(ax: Axes) -> None:
-    assert isinstance(ax, Axes)
-    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
 @pytest.mark.parametrize("normalize", [True, False])

@@ -1,18 +1,14 @@
 """Figures and tables of multi-seed results: right numbers, labelled axes, bad input refused by name."""
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")  # no display needed: figures are drawn off screen
+from mtl_lib.errors import ConfigError, DataError
+from mtl_lib.experiment import tidy
+from mtl_lib.plots import results
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from mtl_lib.errors import ConfigError, DataError  # noqa: E402
-from mtl_lib.experiment import tidy  # noqa: E402
-from mtl_lib.plots import results  # noqa: E402
+from figures import assert_labelled
 
 TASKS = ["Reuters", "Contactmusic.com"]
 
@@ -34,17 +30,6 @@ def scores() -> pd.DataFrame:
              for seed in (0, 1)]
     table = pd.concat(runs, ignore_index=True)
     return table[table.split == "test"]
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def assert_labelled(ax: Axes) -> None:
-    assert isinstance(ax, Axes)
-    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
 def test_mean_std_table_writes_mean_and_spread_per_method_and_task(scores):

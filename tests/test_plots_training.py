@@ -2,29 +2,14 @@
 
 import warnings
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")  # no display needed: figures are drawn off screen
+from mtl_lib.errors import ConfigError, DataError
+from mtl_lib.plots import training
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from mtl_lib.errors import ConfigError, DataError  # noqa: E402
-from mtl_lib.plots import training  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def assert_labelled(ax: Axes) -> None:
-    assert isinstance(ax, Axes)
-    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+from figures import assert_labelled
 
 
 def step_log(steps: int = 40, adversarial: bool = True) -> pd.DataFrame:

@@ -2,20 +2,16 @@
 
 import math
 
-import matplotlib
+import pandas as pd
+import pytest
+import torch
 
-matplotlib.use("Agg")  # no display needed: figures are drawn off screen
+from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, Trainer, Vocab, build_model, build_vocab
+from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
+from mtl_lib.plots import transfer as transfer_plots
+from mtl_lib.transfer import BiChannel, data_efficiency, token_coverage, transfer_model
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, Trainer, Vocab, build_model, build_vocab  # noqa: E402
-from mtl_lib.errors import ConfigError, DataError, UnknownTaskError  # noqa: E402
-from mtl_lib.plots import transfer as transfer_plots  # noqa: E402
-from mtl_lib.transfer import BiChannel, data_efficiency, token_coverage, transfer_model  # noqa: E402
+from figures import assert_labelled
 
 SMALL = EncoderConfig(kind="bow", embedding_dim=16, hidden_dim=16)
 SOURCE_LABELS = {"Reuters": 4, "Daily Mail": 4}
@@ -56,12 +52,6 @@ def source(source_data: MultiTaskData, vocab: Vocab):
     model = build_model("asp", len(vocab), {task: 4 for task in source_data.task_names}, SMALL)
     Trainer(model, source_data, vocab, quick(epochs=1)).fit()
     return model
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 # Models
@@ -186,11 +176,6 @@ def curves() -> pd.DataFrame:
                                    ("hard", "bi_channel"), ("asp", "bi_channel")]
             for fraction in (0.1, 0.5, 1.0) for seed in range(3)]
     return pd.DataFrame(rows)
-
-
-def assert_labelled(ax: Axes) -> None:
-    assert isinstance(ax, Axes)
-    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
 def test_data_efficiency_draws_a_line_per_method_with_readable_names():
