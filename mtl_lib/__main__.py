@@ -10,12 +10,14 @@ from pathlib import Path
 
 from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import load_run
+from mtl_lib.config import is_smoke
 from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData
 from mtl_lib.errors import CheckpointError, MTLError
 from mtl_lib.experiment import GLOVE_DIM, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
 from mtl_lib.models import MODELS, EncoderConfig
+from mtl_lib.reproduce import ENCODERS, METHODS, PAPER, format_table, load_results, paper_table, reproduce, timing
 from mtl_lib.training import SCHEDULES, Trainer, TrainConfig
 from mtl_lib.widgets import article_document
 
@@ -89,6 +91,27 @@ def command_explain(args: argparse.Namespace) -> None:
     print(f"wrote {args.html}", file=sys.stderr)
 
 
+SMOKE_ROWS = 60  # rows per domain and split that `reproduce` trains on in smoke mode
+
+
+def command_reproduce(args: argparse.Namespace) -> None:
+    """Run the paper's table (skipping finished runs), then print it beside the paper's numbers."""
+    if not args.table_only:
+        data = MultiTaskData.load("fdu-mtl")
+        if args.tasks:
+            data = data.select(args.tasks)
+        if is_smoke():  # MTL_SMOKE=1: a few rows of each domain, for a check that the pipeline runs
+            data = data.sample(per_split=SMOKE_ROWS)
+        reproduce(data, args.methods, args.encoder, args.seeds, args.results, epochs=args.epochs,
+                  progress=not args.quiet)
+    results = load_results(args.results)
+    table = paper_table(results, args.encoder)
+    print(f"Test error (%), mean ± std over seeds, the paper's in brackets; source: {PAPER}")
+    print(format_table(table, markdown=args.markdown))
+    seconds = timing(results).loc[args.encoder]
+    print("Wall time per run here: " + ", ".join(f"{method} {row['mean']:.0f} s" for method, row in seconds.iterrows()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mtl_lib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -144,6 +167,22 @@ def build_parser() -> argparse.ArgumentParser:
     explain_text.add_argument("--steps", type=int, default=32, help="integration steps of integrated gradients")
     explain_text.add_argument("--max-length", type=int, help="tokens read (default: as in training)")
     explain_text.set_defaults(handler=command_explain)
+
+    paper = commands.add_parser("reproduce", help="reproduce a paper's table: runs, stored results, the table")
+    paper.add_argument("paper", choices=("liu2017",), help="liu2017: Liu, Qiu & Huang (2017), Table 2, on fdu-mtl")
+    paper.add_argument("--encoder", default="cnn", choices=ENCODERS,
+                       help="cnn (as the strongest public re-implementations) or lstm (a BiLSTM, as the paper)")
+    paper.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS, metavar="METHOD",
+                       help=f"any of {', '.join(METHODS)} (default: all)")
+    paper.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], metavar="SEED")
+    paper.add_argument("--tasks", nargs="+", metavar="TASK", help="a subset of the 16 domains (default: all)")
+    paper.add_argument("--epochs", type=int, help="override the recipe's number of epochs (10)")
+    paper.add_argument("--results", default="benchmarks/results/liu2017", metavar="DIR",
+                       help="where each run's record is written, and read back on a rerun")
+    paper.add_argument("--table-only", action="store_true", help="train nothing: print the table of DIR")
+    paper.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    paper.add_argument("--quiet", action="store_true", help="no progress bars")
+    paper.set_defaults(handler=command_reproduce)
     return parser
 
 

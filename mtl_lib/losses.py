@@ -19,24 +19,41 @@ from mtl_lib.errors import ConfigError, UnknownTaskError
 WEIGHTINGS = ("equal", "fixed", "uncertainty", "pcgrad")
 
 
-def difference_loss(shared: Tensor, private: Tensor) -> Tensor:
-    """Liu et al.'s (2017) orthogonality constraint ||S^T H||_F^2 between two feature sets.
+def feature_correlations(shared: Tensor, private: Tensor) -> Tensor:
+    """The Pearson correlation, across the batch, of every shared feature with every private one.
 
     `shared` S is (batch, ds), `private` H is (batch, dp), both for the same texts. Each
-    is first centred over the batch and scaled to unit length per row (as Bousmalis et al.
-    2016 do), so the loss measures correlation, not scale. S^T H is (ds, dp): entry (i, j)
-    is the correlation, across the batch, of shared feature i with private feature j, so
-    the loss asks every shared feature to carry information no private feature carries.
-
-    Many public implementations compute ||S H^T||_F^2 instead, a (batch, batch) matrix: it
-    asks each text's shared vector to be orthogonal to every text's private vector, a
-    different and much stronger constraint that grows with the batch size. Neither implies
-    the other.
+    feature (column) is centred over the batch and scaled to unit length, so entry (i, j) of
+    the (ds, dp) result is corr(S[:, i], H[:, j]), in [-1, 1] whatever the batch size. A
+    feature that is constant over the batch correlates with nothing: its entries are 0.
     """
-    shared = F.normalize(shared - shared.mean(dim=0), dim=1)  # (batch, ds)
-    private = F.normalize(private - private.mean(dim=0), dim=1)  # (batch, dp)
-    correlations = shared.T @ private  # (ds, dp)
-    return correlations.pow(2).sum()
+    shared = F.normalize(shared - shared.mean(dim=0), dim=0)  # (batch, ds), unit-length columns
+    private = F.normalize(private - private.mean(dim=0), dim=0)  # (batch, dp)
+    return shared.T @ private  # (ds, dp)
+
+
+def difference_loss(shared: Tensor, private: Tensor) -> Tensor:
+    """Liu et al.'s (2017) orthogonality constraint, as a mean squared correlation.
+
+    The paper's L_diff = ||S^T H||_F^2 uses raw features, so its value grows with the batch
+    and with the features' scale. Here S^T H holds true correlations (`feature_correlations`),
+    and the loss is their mean square over all ds * dp pairs: 1 when every private feature
+    is a copy of every shared one, 0 when no pair is correlated. Bousmalis et al.'s (2016)
+    code scales each *row* (text) to unit length instead, and averages; its entries are sums
+    over the batch, so that loss grows with the square of the batch size.
+
+    Even for independent features, a sample of n texts shows squared correlations of about
+    1 / (n - 1) by chance. The loss removes that excess, as the adjusted R^2 does:
+    1 - (1 - r^2) (n - 1) / (n - 2) per pair, so it averages 0 for independent features at any
+    batch size (single batches may read slightly below 0). Its gradient is the plain mean
+    square's times (n - 1) / (n - 2). Batches of fewer than 3 texts give 0.
+    """
+    batch = shared.size(0)
+    if batch < 3:
+        return shared.new_zeros(())
+    squared = feature_correlations(shared, private).pow(2)  # (ds, dp)
+    adjusted = 1 - (1 - squared) * (batch - 1) / (batch - 2)
+    return adjusted.mean()
 
 
 def adversarial_loss(task_logits: Tensor, task_index: int) -> Tensor:
@@ -50,7 +67,11 @@ def adversarial_loss(task_logits: Tensor, task_index: int) -> Tensor:
 
 
 def discriminator_accuracy(task_logits: Tensor, task_index: int) -> float:
-    """How often the discriminator names the true task; chance is 1 / num_tasks."""
+    """How often the discriminator names the true task.
+
+    Its chance level is not 1 / num_tasks but the largest task's share of the training
+    steps (`Trainer.discriminator_chance`): always naming that task scores that much.
+    """
     return (task_logits.argmax(dim=1) == task_index).float().mean().item()
 
 

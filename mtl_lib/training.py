@@ -1,7 +1,7 @@
 """One `Trainer` for every architecture, from single-task models to ASP-MTL.
 
 A training step draws a task (or several, `tasks_per_step`) from the task sampler,
-takes a batch of it, and optimises
+takes a batch of each, and optimises
 
     loss = weighting(task losses) + adversarial loss + gamma * difference loss + penalty
 
@@ -11,7 +11,9 @@ the model's own regulariser (soft sharing). With `unlabeled=True` the adversaria
 loss also reads a batch of the task's unlabeled texts each step (FDU-MTL ships them):
 the discriminator needs a text's task, not its label. The reversed gradient that reaches
 the shared encoder is scaled by lambda (`adversarial_weight`, optionally grown by
-Ganin's schedule); the discriminator itself always learns at full strength.
+Ganin's schedule); the discriminator itself always learns at full strength. A model with
+a discriminator draws several tasks per step by default: with one task per step every
+batch it sees has one constant answer, and its accuracy swings between all and nothing.
 
 Model selection and early stopping look at the dev average only; the test split
 is touched by `evaluate("test")` alone.
@@ -20,7 +22,7 @@ is touched by `evaluate("test")` alone.
 import math
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,6 +42,7 @@ from mtl_lib.models.layers import ganin_lambda
 from mtl_lib.models.multitask import MultiTaskModel
 
 SCHEDULES = ("constant", "ganin")
+DISCRIMINATOR_TASKS_PER_STEP = 4  # the default tasks_per_step of a model with a task discriminator
 
 
 @dataclass
@@ -53,7 +56,8 @@ class TrainConfig:
     max_length: int | None = 64  # tokens per text; longer texts are cut
     sampler: str = "proportional"  # which task each step learns from, see mtl_lib.data.batching
     temperature: float = 2.0  # for sampler="temperature"
-    tasks_per_step: int = 1  # batches (one per drawn task) whose losses make one optimiser step
+    tasks_per_step: int | None = None  # batches (one per drawn task) per optimiser step; None: 1, or
+    # DISCRIMINATOR_TASKS_PER_STEP for a model with a task discriminator
     weighting: str = "equal"  # how task losses combine, see mtl_lib.losses
     adversarial_weight: float = 0.05  # lambda: scale of the reversed gradient into the shared encoder
     adversarial_schedule: str = "constant"  # or "ganin": lambda * (2 / (1 + exp(-10 p)) - 1)
@@ -67,7 +71,9 @@ class TrainConfig:
     progress: bool = True  # tqdm progress bars
 
     def __post_init__(self):
-        positive = {"epochs": self.epochs, "batch_size": self.batch_size, "tasks_per_step": self.tasks_per_step}
+        positive = {"epochs": self.epochs, "batch_size": self.batch_size}
+        if self.tasks_per_step is not None:
+            positive["tasks_per_step"] = self.tasks_per_step
         for name, value in positive.items():
             if not (isinstance(value, int) and value >= 1):
                 raise ConfigError(f"TrainConfig.{name} must be an integer >= 1; got {value!r}")
@@ -121,8 +127,11 @@ class Trainer:
 
     def __init__(self, model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
                  config: TrainConfig | None = None, weighting: LossWeighting | None = None):
-        self.config = config or TrainConfig()
-        self.device = torch.device(self.config.device) if self.config.device else get_device()
+        config = config or TrainConfig()
+        if config.tasks_per_step is None:
+            config = replace(config, tasks_per_step=1 if model.discriminator is None else DISCRIMINATOR_TASKS_PER_STEP)
+        self.config = config
+        self.device = torch.device(config.device) if config.device else get_device()
         self.model = model.to(self.device)
         self.data = data
         self.vocab = vocab
@@ -136,6 +145,21 @@ class Trainer:
                                           lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
         self.history = pd.DataFrame()
         self.step_log = pd.DataFrame()
+
+    @property
+    def task_prior(self) -> dict[str, float]:
+        """The chance that a training batch comes from each task, as the sampler draws them."""
+        sizes = {task: len(dataset) for task, dataset in self.datasets["train"].items()}
+        return make_sampler(self.config.sampler, self.config.temperature).probabilities(sizes)
+
+    @property
+    def discriminator_chance(self) -> float:
+        """The discriminator accuracy of always naming the likeliest task: the chance line.
+
+        Not 1 / num_tasks: with proportional sampling on the news, always guessing Reuters
+        is right about 0.30 of the time, and a discriminator learns that prior first.
+        """
+        return max(self.task_prior.values())
 
     def _check_fits_model(self) -> None:
         """Every task of the data must be a task of the model, with labels its head can output."""
@@ -282,7 +306,7 @@ class Trainer:
                "adversarial_loss": steps.adversarial_loss.mean(),
                "difference_loss": steps.difference_loss.mean(),
                "discriminator_accuracy": steps.discriminator_accuracy.mean(),
-               "discriminator_chance": 1 / len(self.model.task_names),
+               "discriminator_chance": self.discriminator_chance,
                "dev_accuracy": dev["average"]["accuracy"], "dev_macro_f1": dev["average"]["macro_f1"]}
         row |= {f"dev_accuracy/{task}": scores["accuracy"] for task, scores in dev["tasks"].items()}
         row |= {f"weight/{task}": weight for task, weight in self.weighting.weights().items()}

@@ -14,6 +14,7 @@ from mtl_lib.losses import (
     adversarial_loss,
     difference_loss,
     discriminator_accuracy,
+    feature_correlations,
     make_weighting,
 )
 
@@ -28,24 +29,49 @@ def batchwise_difference(shared: torch.Tensor, private: torch.Tensor) -> torch.T
     return (shared @ private.T).pow(2).sum()
 
 
-def test_difference_loss_is_zero_for_uncorrelated_features():
+def test_feature_correlations_are_one_for_identical_and_zero_for_orthogonal_features():
+    features = torch.randn(32, 5, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(feature_correlations(features, 3 * features + 1).diagonal(), torch.ones(5))
     shared = torch.stack([U1, U2], dim=1)  # (batch 4, 2 features)
     private = U3.unsqueeze(1)  # (batch 4, 1 feature): uncorrelated with both shared features
-    assert difference_loss(shared, private).item() == pytest.approx(0.0, abs=1e-6)
+    assert torch.allclose(feature_correlations(shared, private), torch.zeros(2, 1), atol=1e-6)
 
 
-def test_difference_loss_is_positive_for_identical_features_and_ignores_scale():
-    features = torch.randn(8, 5, generator=torch.Generator().manual_seed(0))
-    loss = difference_loss(features, features)
-    assert loss.item() > 1.0
-    assert difference_loss(10 * features, 0.1 * features).item() == pytest.approx(loss.item(), rel=1e-5)
+def test_difference_loss_is_one_for_copies_and_ignores_scale():
+    feature = torch.randn(16, 1, generator=torch.Generator().manual_seed(0))
+    copies = feature.repeat(1, 4)  # (16, 4): four copies of one feature
+    assert difference_loss(copies, copies).item() == pytest.approx(1.0)
+    features = torch.randn(16, 5, generator=torch.Generator().manual_seed(1))
+    assert difference_loss(10 * features, 0.1 * features).item() == pytest.approx(
+        difference_loss(features, features).item(), rel=1e-5)
+
+
+def mean_difference_loss(batch: int, draws: int, dependence: float) -> float:
+    """The mean of the loss over `draws` batches of one distribution: private = dependence * shared + noise."""
+    generator = torch.Generator().manual_seed(batch)
+    total = 0.0
+    for _ in range(draws):
+        shared = torch.randn(batch, 8, generator=generator)
+        private = dependence * shared + torch.randn(batch, 8, generator=generator)
+        total += difference_loss(shared, private).item()
+    return total / draws
+
+
+@pytest.mark.parametrize("dependence", [0.0, 1.0])
+def test_difference_loss_does_not_depend_on_the_batch_size(dependence):
+    # Features 0.7 correlated pair by pair (dependence 1), or independent (0): the same value
+    # at batch 16 and at batch 256. The unnormalised ||S^T H||_F^2 grows 16-fold in between.
+    small, large = mean_difference_loss(16, 400, dependence), mean_difference_loss(256, 25, dependence)
+    assert small == pytest.approx(large, abs=0.01)
+    expected = 0.5 / 8  # corr = 1/sqrt(2) on the 8 matched pairs out of 64: mean square 8 * 0.5 / 64
+    assert large == pytest.approx(dependence * expected, abs=0.01)
 
 
 def test_difference_loss_and_the_batchwise_variant_ask_different_things():
     # Features uncorrelated across the batch, yet texts' shared and private vectors overlap.
     shared = torch.stack([U1, U2], dim=1)
     private = torch.stack([U3, U3], dim=1)
-    assert difference_loss(shared, private).item() == pytest.approx(0.0, abs=1e-6)
+    assert torch.allclose(feature_correlations(shared, private), torch.zeros(2, 2), atol=1e-6)
     assert batchwise_difference(shared, private).item() > 1.0
 
     # Every shared vector orthogonal to every private vector, yet the features correlate.
@@ -53,7 +79,11 @@ def test_difference_loss_and_the_batchwise_variant_ask_different_things():
     shared = torch.stack([U1, zeros], dim=1)  # all shared vectors along the first axis
     private = torch.stack([zeros, U1], dim=1)  # all private vectors along the second
     assert batchwise_difference(shared, private).item() == 0.0
-    assert difference_loss(shared, private).item() > 1.0
+    assert feature_correlations(shared, private)[0, 1].item() == pytest.approx(1.0)
+
+
+def test_difference_loss_of_a_batch_too_small_to_correlate_is_zero():
+    assert difference_loss(torch.randn(2, 3), torch.randn(2, 3)).item() == 0.0
 
 
 def test_adversarial_loss_and_accuracy_compare_with_the_true_task():

@@ -10,6 +10,7 @@ from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, Trainer, build_mo
 from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
 from mtl_lib.experiment import repeat_experiment, summarize
 from mtl_lib.models import MODELS
+from mtl_lib.training import DISCRIMINATOR_TASKS_PER_STEP
 
 SMALL = EncoderConfig(kind="bow", embedding_dim=16, hidden_dim=16)
 
@@ -59,8 +60,27 @@ def test_asp_logs_every_loss_term_and_the_discriminator(small_news):
     for column in ("task_loss", "adversarial_loss", "difference_loss", "discriminator_accuracy", "reversal_scale"):
         assert steps[column].notna().all(), column
     history = result.trainer.history
-    assert history.discriminator_chance.iloc[0] == pytest.approx(1 / 5)
+    sizes = {task: len(small_news.examples(task, "train")) for task in small_news.task_names}
+    largest_share = max(sizes.values()) / sum(sizes.values())  # always naming the largest task scores this
+    assert history.discriminator_chance.iloc[0] == pytest.approx(largest_share)
+    assert result.trainer.discriminator_chance == pytest.approx(largest_share)
     assert history.discriminator_accuracy.between(0, 1).all()
+
+
+def test_the_chance_line_is_the_samplers_prior(small_news):
+    uniform = run_experiment(small_news, "asp", SMALL, TrainConfig.for_model("asp", epochs=1, sampler="uniform",
+                                                                             progress=False))
+    assert uniform.trainer.history.discriminator_chance.iloc[0] == pytest.approx(1 / 5)
+
+
+def test_a_discriminator_sees_several_tasks_in_each_step(small_news):
+    asp = run_experiment(small_news, "asp", SMALL, TrainConfig.for_model("asp", epochs=2, progress=False))
+    assert asp.trainer.config.tasks_per_step == DISCRIMINATOR_TASKS_PER_STEP > 1
+    tasks_of_step = asp.trainer.step_log.task.str.split(",")
+    assert tasks_of_step.map(len).le(DISCRIMINATOR_TASKS_PER_STEP).all()  # a task drawn twice is listed once
+    assert tasks_of_step.map(len).mean() > 1.5  # most steps mix tasks: the discriminator's targets differ
+    hard = run_experiment(small_news, "hard", SMALL, quick(epochs=1))
+    assert hard.trainer.config.tasks_per_step == 1 and not hard.trainer.step_log.task.str.contains(",").any()
 
 
 def test_ganin_schedule_grows_the_reversal_scale_from_zero(small_news):
