@@ -17,7 +17,8 @@ from mtl_lib.experiment import GLOVE_DIM, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
 from mtl_lib.models import MODELS, EncoderConfig
-from mtl_lib.reproduce import ENCODERS, METHODS, PAPER, format_table, load_results, paper_table, reproduce, timing
+from mtl_lib.reproduce import (ENCODERS, HELD_OUT, METHODS, PAPER, format_table, load_results, paper_table,
+                               reproduce, timing, transfer, transfer_table)
 from mtl_lib.training import SCHEDULES, Trainer, TrainConfig
 from mtl_lib.widgets import article_document
 
@@ -102,12 +103,21 @@ def command_reproduce(args: argparse.Namespace) -> None:
             data = data.select(args.tasks)
         if is_smoke():  # MTL_SMOKE=1: a few rows of each domain, for a check that the pipeline runs
             data = data.sample(per_split=SMOKE_ROWS)
-        reproduce(data, args.methods, args.encoder, args.seeds, args.results, epochs=args.epochs,
-                  progress=not args.quiet)
+        if args.paper == "liu2017":
+            reproduce(data, args.methods, args.encoder, args.seeds, args.results, epochs=args.epochs,
+                      progress=not args.quiet)
+        else:
+            for source in args.sources:
+                for seed in args.seeds:
+                    transfer(data, source, args.encoder, seed, args.results, args.held_out, epochs=args.epochs,
+                             progress=not args.quiet)
+    if args.paper == "liu2017-transfer":
+        print(f"Test error (%) on held-out domains, ours (the paper's); source: {PAPER.replace('Table 2', 'Table 3')}")
+        print(transfer_table(args.results, args.encoder).round(1).to_string())
+        return
     results = load_results(args.results)
-    table = paper_table(results, args.encoder)
     print(f"Test error (%), mean ± std over seeds, the paper's in brackets; source: {PAPER}")
-    print(format_table(table, markdown=args.markdown))
+    print(format_table(paper_table(results, args.encoder), markdown=args.markdown))
     seconds = timing(results).loc[args.encoder]
     print("Wall time per run here: " + ", ".join(f"{method} {row['mean']:.0f} s" for method, row in seconds.iterrows()))
 
@@ -140,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weighting", default="equal", choices=[w for w in WEIGHTINGS if w != "fixed"])
     train.add_argument("--adversarial-weight", type=float, help="lambda (asp)")
     train.add_argument("--schedule", choices=SCHEDULES, help="lambda schedule (asp)")
-    train.add_argument("--difference-weight", type=float, help="gamma (asp default 0.01)")
+    train.add_argument("--difference-weight", type=float,
+                       help="gamma, weight of the mean squared correlation (asp default 1.0)")
     train.add_argument("--unlabeled", action="store_true",
                        help="asp: the discriminator also reads the data set's unlabeled texts (fdu-mtl)")
     train.add_argument("--patience", type=int, help="stop after N epochs without a better dev average")
@@ -169,14 +180,19 @@ def build_parser() -> argparse.ArgumentParser:
     explain_text.set_defaults(handler=command_explain)
 
     paper = commands.add_parser("reproduce", help="reproduce a paper's table: runs, stored results, the table")
-    paper.add_argument("paper", choices=("liu2017",), help="liu2017: Liu, Qiu & Huang (2017), Table 2, on fdu-mtl")
+    paper.add_argument("paper", choices=("liu2017", "liu2017-transfer"),
+                       help="liu2017: Liu, Qiu & Huang (2017), Table 2, on fdu-mtl; liu2017-transfer: its Table 3")
     paper.add_argument("--encoder", default="cnn", choices=ENCODERS,
                        help="cnn (as the strongest public re-implementations) or lstm (a BiLSTM, as the paper)")
     paper.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS, metavar="METHOD",
                        help=f"any of {', '.join(METHODS)} (default: all)")
     paper.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], metavar="SEED")
     paper.add_argument("--tasks", nargs="+", metavar="TASK", help="a subset of the 16 domains (default: all)")
-    paper.add_argument("--epochs", type=int, help="override the recipe's number of epochs (10)")
+    paper.add_argument("--sources", nargs="+", default=["sp", "asp"], choices=("sp", "asp"), metavar="METHOD",
+                       help="liu2017-transfer: whose shared layer is transferred (default: sp asp)")
+    paper.add_argument("--held-out", nargs="+", default=list(HELD_OUT), metavar="TASK",
+                       help=f"liu2017-transfer: the domains held out (default: {' '.join(HELD_OUT)})")
+    paper.add_argument("--epochs", type=int, help="override the recipe's number of epochs (8)")
     paper.add_argument("--results", default="benchmarks/results/liu2017", metavar="DIR",
                        help="where each run's record is written, and read back on a rerun")
     paper.add_argument("--table-only", action="store_true", help="train nothing: print the table of DIR")

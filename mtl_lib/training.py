@@ -96,7 +96,7 @@ class TrainConfig:
 
         `TrainConfig.for_model("asp", epochs=3)`; other architectures get the defaults.
         """
-        recipe = {"asp": {"difference_weight": 0.01}}.get(model, {})
+        recipe = {"asp": {"difference_weight": 1.0}}.get(model, {})
         return cls(**(recipe | overrides))
 
     def to_dict(self) -> dict:

@@ -10,7 +10,7 @@ import pytest
 from mtl_lib import reproduce as reproduction
 from mtl_lib.errors import ConfigError, DataError
 from mtl_lib.reproduce import (METHODS, PAPER_AVERAGES, PAPER_ERRORS, format_table, load_results, paper_table,
-                               reproduce)
+                               reproduce, transfer, transfer_table)
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +109,16 @@ def test_reproduce_refuses_unknown_domains_in_one_line(tmp_path):
     result = run_cli("reproduce", "liu2017", "--tasks", "bookz", "--results", str(tmp_path))
     assert result.returncode == 2 and result.stderr.startswith("error: ") and "bookz" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_transfer_freezes_a_shared_layer_learned_without_the_held_out_domain(fdu, tmp_path):
+    data = fdu.select(["books", "dvd", "MR"]).sample(per_split=24, seed=0)
+    record = transfer(data, "asp", "cnn", 0, tmp_path, held_out=["MR"], epochs=1, glove=False, progress=False)
+    assert set(record["tasks"]) == {"MR"} and set(record["tasks"]["MR"]) == {"single_channel", "bi_channel"}
+    assert record["config"]["held_out"] == ["MR"] and sorted(record["config"]["tasks"]) == ["MR", "books", "dvd"]
+    table = transfer_table(tmp_path, "cnn")
+    assert list(table.index) == ["MR"]
+    assert table.loc["MR", ("asp", "bi_channel", "paper")] == 23.5
+    assert table.loc["MR", ("asp", "single_channel", "ours")] == record["tasks"]["MR"]["single_channel"]["test_error"]
+    again = transfer(data, "asp", "cnn", 0, tmp_path, held_out=["MR"], epochs=1, glove=False, progress=False)
+    assert again == record  # read back, not trained again
