@@ -9,8 +9,11 @@ import pytest
 
 from mtl_lib import reproduce as reproduction
 from mtl_lib.errors import ConfigError, DataError
+from mtl_lib.plots import against_paper
 from mtl_lib.reproduce import (METHODS, PAPER_AVERAGES, PAPER_ERRORS, format_table, load_results, paper_table,
                                reproduce, transfer, transfer_table)
+
+from figures import assert_labelled
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,15 @@ def test_transfer_freezes_a_shared_layer_learned_without_the_held_out_domain(fdu
     assert table.loc["MR", ("asp", "single_channel", "ours")] == record["tasks"]["MR"]["single_channel"]["test_error"]
     again = transfer(data, "asp", "cnn", 0, tmp_path, held_out=["MR"], epochs=1, glove=False, progress=False)
     assert again == record  # read back, not trained again
+
+
+def test_the_figure_puts_each_domain_beside_the_papers_number(tmp_path):
+    write_record(tmp_path, "asp", 0, 10.0)
+    write_record(tmp_path, "asp", 1, 20.0)
+    ax = against_paper(paper_table(load_results(tmp_path), "cnn"))
+    assert_labelled(ax)
+    ours, paper = ax.lines[0].get_ydata(), ax.collections[-1].get_offsets()[:, 1]
+    assert list(ours) == [15.0] * 17  # 16 domains and the average, mean of the two seeds
+    assert paper[0] == 16.0 and paper[-1] == PAPER_AVERAGES["asp"]
+    with pytest.raises(DataError, match="no results for hard"):
+        against_paper(paper_table(load_results(tmp_path), "cnn"), ["hard"])

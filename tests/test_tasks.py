@@ -105,3 +105,16 @@ def test_select_keeps_only_the_named_tasks(fdu):
     two = fdu.select(["books", "dvd"])
     assert two.task_names == ["books", "dvd"]
     assert set(two.unlabeled.task) == {"books", "dvd"}
+
+
+def test_test_texts_repeated_from_training_are_found_and_can_be_dropped():
+    frame = pd.DataFrame({"task": ["a", "a", "a", "a", "b", "b"],
+                          "text": ["Good  BOOK", "bad", "good book", "new one", "good book", "bad"],
+                          "label": ["pos", "neg", "pos", "pos", "pos", "neg"],
+                          "split": ["train", "dev", "test", "test", "test", "train"]})
+    data = MultiTaskData.from_frame(frame, split="split")
+    repeated = data.repeated_test_texts()
+    assert repeated.tolist() == [True, False, False]  # b's "good book" is only in a's training rows
+    kept = data.without_repeated_test_texts()
+    assert kept.texts("a", "test") == ["new one"] and kept.texts("b", "test") == ["good book"]
+    assert kept.texts("a", "train") == data.texts("a", "train")

@@ -5,10 +5,12 @@ Plotting never trains: a figure of model scores takes the table that training or
 with `ax.set(title=...)` where a chapter wants its own words. One module per topic:
 `data` (data sets, scores per task), `results` (comparisons over seeds, learning
 curves), `training` (loss terms, discriminator, task weights, probes), `analysis`
-(relatedness heat maps, projections, word lists) and `transfer` (data-efficiency curves).
+(relatedness heat maps, projections, word lists), `transfer` (data-efficiency curves) and
+`reproduction` (our errors beside Liu et al.'s).
 """
 
 from mtl_lib.plots.analysis import projections, relatedness, word_bars
+from mtl_lib.plots.reproduction import against_paper
 from mtl_lib.plots.data import category_mix, story_spread, task_scores, text_lengths
 from mtl_lib.plots.results import (dev_curves, gain_bars, mean_std_table, paired_gains, sampling_probabilities,
                                    score_bars, score_curve)
@@ -17,7 +19,7 @@ from mtl_lib.plots.training import (gradient_arrows, gradient_similarity, loss_t
 from mtl_lib.plots.transfer import data_efficiency, data_efficiency_panels
 
 __all__ = [
-    "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars", "gradient_arrows",
+    "against_paper", "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars", "gradient_arrows",
     "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores", "projections",
     "relatedness", "sampling_probabilities", "score_bars", "score_curve", "seed_spread", "smoothed", "step_curves",
     "story_spread", "task_scores", "task_weights", "text_lengths", "word_bars",
