@@ -81,6 +81,7 @@ PAPER_TRANSFER: dict[str, dict[tuple[str, str], float]] = {
         ("imdb", (12.8, 12.8, 12.5, 13.3)), ("MR", (26.0, 26.5, 24.8, 23.5)),
     )
 }
+TRANSFER_NAMES = {"single_channel": "SC", "bi_channel": "BC"}
 HELD_OUT = ("books", "kitchen_housewares", "MR")  # the transfer's default targets: long, short and film reviews
 
 
@@ -277,26 +278,31 @@ def transfer(data: MultiTaskData, source: str, encoder: str, seed: int, results:
 
 
 def transfer_table(results: str | Path, encoder: str) -> pd.DataFrame:
-    """Test error (%) per held-out domain: ours beside the paper's, for every transfer record in `results`.
+    """Test error (%) per held-out domain, ours beside the paper's, for every transfer record in `results`.
 
-    Columns `(source, method, "ours")` and `(source, method, "paper")`; ours is the mean over seeds.
+    Columns `(name, "ours")` and `(name, "paper")` with names as in the paper's Table 3 (SP-MTL-SC,
+    SP-MTL-BC, ASP-MTL-SC, ASP-MTL-BC); ours is the mean over the seeds found. Rows in the paper's order.
     """
     paths = sorted(Path(results).glob(f"{encoder}-transfer-*-seed*.json"))
     if not paths:
         raise DataError(f"no {encoder} transfer records in {results}; run `python -m mtl_lib reproduce "
                         f"liu2017-transfer` first")
     rows = [{"source": record["method"].removeprefix("transfer-"), "method": method, "task": task,
-             "seed": record["seed"], "test_error": errors["test_error"]}
+             "test_error": errors["test_error"]}
             for record in map(read_record, paths) for task, by_method in record["tasks"].items()
             for method, errors in by_method.items()]
-    ours = pd.DataFrame(rows).groupby(["task", "source", "method"]).test_error.mean().unstack(["source", "method"])
+    ours = pd.DataFrame(rows).groupby(["task", "source", "method"]).test_error.mean()
+    tasks = [task for task in PAPER_ERRORS if task in ours.index.get_level_values("task")]
     table = {}
-    for source, method in ours.columns:
-        table[(source, method, "ours")] = ours[(source, method)]
-        table[(source, method, "paper")] = pd.Series({task: PAPER_TRANSFER[task][(source, method)]
-                                                      for task in ours.index})
-    table = pd.DataFrame(table)
-    table.index = [PAPER_ERRORS[task][0] for task in table.index]
+    for source in ("sp", "asp"):
+        for method in TRANSFER_METHODS:
+            if (source, method) not in ours.droplevel("task").index:
+                continue
+            name = f"{PAPER_METHOD_NAMES[source]}-{TRANSFER_NAMES[method]}"
+            table[(name, "ours")] = pd.Series({task: ours[task, source, method] for task in tasks})
+            table[(name, "paper")] = pd.Series({task: PAPER_TRANSFER[task][(source, method)] for task in tasks})
+    table = pd.DataFrame(table).reindex(tasks)
+    table.index = [PAPER_ERRORS[task][0] for task in tasks]
     return table
 
 

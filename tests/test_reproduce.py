@@ -121,8 +121,8 @@ def test_transfer_freezes_a_shared_layer_learned_without_the_held_out_domain(fdu
     assert record["config"]["held_out"] == ["MR"] and sorted(record["config"]["tasks"]) == ["MR", "books", "dvd"]
     table = transfer_table(tmp_path, "cnn")
     assert list(table.index) == ["MR"]
-    assert table.loc["MR", ("asp", "bi_channel", "paper")] == 23.5
-    assert table.loc["MR", ("asp", "single_channel", "ours")] == record["tasks"]["MR"]["single_channel"]["test_error"]
+    assert table.loc["MR", ("ASP-MTL-BC", "paper")] == 23.5
+    assert table.loc["MR", ("ASP-MTL-SC", "ours")] == record["tasks"]["MR"]["single_channel"]["test_error"]
     again = transfer(data, "asp", "cnn", 0, tmp_path, held_out=["MR"], epochs=1, glove=False, progress=False)
     assert again == record  # read back, not trained again
 
