@@ -10,8 +10,8 @@ curves), `training` (loss terms, discriminator, task weights, probes), `analysis
 """
 
 from mtl_lib.plots.analysis import projections, relatedness, word_bars
-from mtl_lib.plots.reproduction import against_paper
 from mtl_lib.plots.data import category_mix, story_spread, task_scores, text_lengths
+from mtl_lib.plots.reproduction import against_paper
 from mtl_lib.plots.results import (dev_curves, gain_bars, mean_std_table, paired_gains, sampling_probabilities,
                                    score_bars, score_curve)
 from mtl_lib.plots.training import (gradient_arrows, gradient_similarity, loss_terms, probe_scores, seed_spread,
@@ -19,8 +19,8 @@ from mtl_lib.plots.training import (gradient_arrows, gradient_similarity, loss_t
 from mtl_lib.plots.transfer import data_efficiency, data_efficiency_panels
 
 __all__ = [
-    "against_paper", "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars", "gradient_arrows",
-    "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores", "projections",
+    "against_paper", "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars",
+    "gradient_arrows", "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores", "projections",
     "relatedness", "sampling_probabilities", "score_bars", "score_curve", "seed_spread", "smoothed", "step_curves",
     "story_spread", "task_scores", "task_weights", "text_lengths", "word_bars",
 ]
