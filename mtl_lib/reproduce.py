@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from mtl_lib.data import MultiTaskData
 from mtl_lib.errors import ConfigError, DataError
-from mtl_lib.config import seed_everything
+from mtl_lib.config import get_device, seed_everything
 from mtl_lib.experiment import build_vocab, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.models.encoders import EncoderConfig
@@ -122,7 +122,7 @@ def glove_installed() -> bool:
 
 def machine() -> dict:
     """What the numbers of a run depend on: the same seed repeats exactly only on the same kind of CPU."""
-    return {"device": str(torch.device("cuda" if torch.cuda.is_available() else "cpu")),
+    return {"device": str(get_device()),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu_model": cpu_model(),
             "threads": torch.get_num_threads(), "torch": torch.__version__, "python": platform.python_version(),
             "mtl_lib": metadata.version("mtl_lib")}
@@ -198,7 +198,7 @@ def reproduce(data: MultiTaskData, methods: Sequence[str], encoder: str, seeds: 
     with another configuration is an error (never silently mixed into the table). `glove`
     defaults to whether the GloVe package is installed. Returns every requested record.
     """
-    results = Path(results)
+    results = results_folder(results)
     glove = glove_installed() if glove is None else glove
     for method in methods:
         recipe(method, encoder, epochs)  # unknown names fail before any training
@@ -208,10 +208,7 @@ def reproduce(data: MultiTaskData, methods: Sequence[str], encoder: str, seeds: 
         for method, seed in planned:
             path = run_file(results, encoder, method, seed)
             wanted = run_config(data, method, encoder, seed, epochs, glove)
-            record = read_record(path) if path.exists() else None
-            if record is not None and record["config"] != wanted:
-                raise ConfigError(f"{path} holds a run made with another configuration; give another --results "
-                                  f"folder, or delete that file to run it again")
+            record = finished_record(path, wanted)
             if record is None:
                 bar.set_postfix(run=f"{method} seed {seed}")
                 record = run_one(data, method, encoder, seed, epochs, glove, progress)
@@ -240,16 +237,15 @@ def transfer(data: MultiTaskData, source: str, encoder: str, seed: int, results:
     """
     if source not in ("sp", "asp"):
         raise ConfigError(f"transfer reuses the shared layer of 'sp' or 'asp', not {source!r}")
-    results, glove = Path(results), glove_installed() if glove is None else glove
+    results, glove = results_folder(results), glove_installed() if glove is None else glove
     for task in held_out:
         data.task(task)  # an unknown domain fails here, naming the known ones
+    if not set(data.task_names) - set(held_out):
+        raise ConfigError("every domain is held out, so none is left to train the shared layer on; "
+                          "hold out fewer (--held-out) or give more --tasks")
     path = transfer_file(results, encoder, source, seed)
     wanted = run_config(data, source, encoder, seed, epochs, glove) | {"held_out": list(held_out)}
-    if path.exists():
-        record = read_record(path)
-        if record["config"] != wanted:
-            raise ConfigError(f"{path} holds a run made with another configuration; give another --results "
-                              f"folder, or delete that file to run it again")
+    if (record := finished_record(path, wanted)) is not None:
         return record
     started = time.perf_counter()
     encoder_config, source_config = recipe(source, encoder, epochs)
@@ -304,6 +300,28 @@ def transfer_table(results: str | Path, encoder: str) -> pd.DataFrame:
     table = pd.DataFrame(table).reindex(tasks)
     table.index = [PAPER_ERRORS[task][0] for task in tasks]
     return table
+
+
+def results_folder(results: str | Path) -> Path:
+    """The folder of run records, refused before any training if it cannot be one."""
+    results = Path(results)
+    if results.exists() and not results.is_dir():
+        raise ConfigError(f"--results {results} is a file; give a folder for the run records")
+    return results
+
+
+def finished_record(path: Path, wanted: dict) -> dict | None:
+    """The record at `path` if a run with the configuration `wanted` finished there, else None.
+
+    A record made with another configuration is an error: it is never silently mixed into a table.
+    """
+    if not path.exists():
+        return None
+    record = read_record(path)
+    if record["config"] != wanted:
+        raise ConfigError(f"{path} holds a run made with another configuration; give another --results "
+                          f"folder, or delete that file to run it again")
+    return record
 
 
 def read_record(path: Path) -> dict:

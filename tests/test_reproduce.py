@@ -137,3 +137,14 @@ def test_the_figure_puts_each_domain_beside_the_papers_number(tmp_path):
     assert paper[0] == 16.0 and paper[-1] == PAPER_AVERAGES["asp"]
     with pytest.raises(DataError, match="no results for hard"):
         against_paper(paper_table(load_results(tmp_path), "cnn"), ["hard"])
+
+
+def test_bad_results_folders_and_held_out_sets_are_refused_before_training(two_domains, tmp_path):
+    not_a_folder = tmp_path / "results.json"
+    not_a_folder.write_text("{}")
+    with pytest.raises(ConfigError, match="is a file"):
+        quick_reproduction(two_domains, not_a_folder)
+    with pytest.raises(ConfigError, match="every domain is held out"):
+        transfer(two_domains, "asp", "cnn", 0, tmp_path, held_out=["books", "dvd"], epochs=1, glove=False,
+                 progress=False)
+    assert not any(path.name != "results.json" for path in tmp_path.iterdir())
