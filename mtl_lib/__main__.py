@@ -19,13 +19,13 @@ from mtl_lib.losses import WEIGHTINGS
 from mtl_lib.models import MODELS, EncoderConfig
 from mtl_lib.reproduce import (ENCODERS, HELD_OUT, METHODS, PAPER, format_table, load_results, paper_table,
                                reproduce, timing, transfer, transfer_table)
-from mtl_lib.training import SCHEDULES, Trainer, TrainConfig
+from mtl_lib.training import BATCHINGS, SCHEDULES, Trainer, TrainConfig
 from mtl_lib.widgets import article_document
 
 
 def command_data(args: argparse.Namespace) -> None:
     """Print a data set's examples per task, split and label, or export its splits as CSV."""
-    data = MultiTaskData.load(args.dataset, seed=args.seed)
+    data = MultiTaskData.load(args.dataset, seed=args.seed, regression=args.regression)
     if args.export:
         for path in data.export(args.export):
             print(f"wrote {path}")
@@ -40,18 +40,19 @@ def command_data(args: argparse.Namespace) -> None:
 def command_train(args: argparse.Namespace) -> None:
     """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out."""
     dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
-    data = MultiTaskData.load(dataset, seed=args.split_seed)
+    data = MultiTaskData.load(dataset, seed=args.split_seed, regression=args.regression)
     encoder = EncoderConfig(kind=args.encoder, embedding_dim=GLOVE_DIM if args.glove else args.embedding_dim,
                             hidden_dim=args.hidden_dim)
     config = TrainConfig.for_model(
         args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
-        progress=not args.quiet, device=args.device, unlabeled=args.unlabeled,
+        progress=not args.quiet, device=args.device, unlabeled=args.unlabeled, batching=args.batching,
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
     result = run_experiment(data, args.model, encoder, config, glove=args.glove,
-                            provenance={"dataset": dataset, "split_seed": args.split_seed})
+                            provenance={"dataset": dataset, "split_seed": args.split_seed,
+                                        "regression": list(args.regression)})
     result.save(args.out)
     if args.glove:
         print(f"GloVe 6B 50d covers {result.provenance['glove_coverage']:.1%} of the vocabulary", file=sys.stderr)
@@ -66,15 +67,24 @@ def command_evaluate(args: argparse.Namespace) -> None:
     provenance = run.train_config.get("data", {})
     if "dataset" not in provenance:
         raise CheckpointError(f"{args.run}/run.json does not say which data the model was trained on")
-    data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0))
+    data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0),
+                              regression=provenance.get("regression", ()))
     config = TrainConfig(**{name: value for name, value in run.train_config.items()
                             if name in TrainConfig.__dataclass_fields__} | {"progress": False, "device": "cpu"})
     print(json.dumps(scores(Trainer(run.model, data, run.vocab, config)), indent=2))
 
 
 def command_predict(args: argparse.Namespace) -> None:
-    """Print the predicted label of a text, and every label's probability."""
-    prediction = load_run(args.run).predict(args.task, [args.text]).iloc[0]
+    """Print the predicted label of a text and every label's probability; without --task, every head's."""
+    run = load_run(args.run)
+    if args.task is None:
+        for task, prediction in run.predict_all([args.text]).iloc[0].drop("text").items():
+            print(f"{task}: {prediction:.3f}" if run.is_regression(task) else f"{task}: {prediction}")
+        return
+    prediction = run.predict(args.task, [args.text]).iloc[0]
+    if run.is_regression(args.task):
+        print(f"value: {prediction['value']:.3f}")
+        return
     print(f"label: {prediction['label']}")
     for label, probability in prediction.drop(["text", "label"]).items():
         print(f"  {label}: {probability:.3f}")
@@ -86,7 +96,9 @@ def command_explain(args: argparse.Namespace) -> None:
     max_length = args.max_length or run.train_config.get("max_length")
     attribution = explain(run, args.task, args.text, steps=args.steps, max_length=max_length)
     write_text_atomically(args.html, article_document(attribution))
-    print(f"label: {attribution.predicted} (probability {attribution.probabilities[attribution.predicted]:.3f})")
+    probability = attribution.probabilities.get(attribution.predicted)  # None for a regression head
+    print(f"value: {attribution.predicted}" if probability is None
+          else f"label: {attribution.predicted} (probability {probability:.3f})")
     print(f"  shared words {attribution.shared.sum():+.3f}, private words {attribution.private.sum():+.3f}, "
           f"logit difference {attribution.logit_difference:+.3f}")
     print(f"wrote {args.html}", file=sys.stderr)
@@ -131,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--json", action="store_true", help="print {task: {split: {label: count}}} as JSON")
     data.add_argument("--export", metavar="DIR", help="write DIR/<split>.csv with columns task,text,label")
     data.add_argument("--seed", type=int, default=0, help="seed of the train/dev/test split")
+    data.add_argument("--regression", nargs="+", default=[], metavar="TASK", help="CSV tasks whose labels are numbers")
     data.set_defaults(handler=command_data)
 
     train = commands.add_parser("train", help="train a model and save its run directory")
@@ -154,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="gamma, weight of the mean squared correlation (asp default 1.0)")
     train.add_argument("--unlabeled", action="store_true",
                        help="asp: the discriminator also reads the data set's unlabeled texts (fdu-mtl)")
+    train.add_argument("--regression", nargs="+", default=[], metavar="TASK",
+                       help="CSV tasks whose labels are numbers: a one-output head, mean squared error, R^2")
+    train.add_argument("--batching", default="task", choices=BATCHINGS,
+                       help="task: each batch one task's examples; text: batches of texts with every label they "
+                            "carry, for CSVs whose texts are labelled for several tasks (not asp)")
     train.add_argument("--patience", type=int, help="stop after N epochs without a better dev average")
     train.add_argument("--glove", action="store_true", help="start from GloVe 6B 50d vectors")
     train.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
@@ -166,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="classify one text with a saved run")
     predict.add_argument("run", metavar="RUN_DIR")
-    predict.add_argument("--task", required=True, help="which task's head to use (a publication)")
+    predict.add_argument("--task", help="which task's head to use (a publication); default: every head")
     predict.add_argument("--text", required=True)
     predict.set_defaults(handler=command_predict)
 

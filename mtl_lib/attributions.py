@@ -72,6 +72,8 @@ def channel_logits(model: MultiTaskModel, task: str) -> ChannelLogits:
                       f"this one is a {type(model).__name__}. Train it with --model sp or --model asp")
 
 
+REGRESSION_LABEL = "a higher value"  # what a regression head's attributions push towards
+
 PATH_ROWS = 1024  # texts x points of the path sent through the model at once: bounds the memory
 
 
@@ -142,9 +144,9 @@ class Attribution:
     known: np.ndarray  # (tokens,) bool: False where the word is outside the vocabulary (read as <unk>)
     shared: np.ndarray  # (tokens,) attribution through the shared encoder
     private: np.ndarray  # (tokens,) attribution through the task's private encoder
-    label: str  # the explained class: the predicted one unless asked otherwise
-    predicted: str  # the model's predicted class
-    probabilities: dict[str, float]  # every class of the task
+    label: str  # the explained class: the predicted one unless asked otherwise (regression: REGRESSION_LABEL)
+    predicted: str  # the model's predicted class (regression: the predicted number)
+    probabilities: dict[str, float]  # every class of the task; empty for a regression task
     logit: float  # f(E, E) for `label`
     baseline_logit: float  # f(0, 0) for `label`: the all-padding text
     steps: int
@@ -184,16 +186,23 @@ def explain(trained: Experiment | Run, task: str, text: str, label: str | None =
         raise DataError("the text has no words to attribute; give a headline or an article")
     ids = vocab.encode(text, max_length)  # (tokens,)
     label_names = list(trained.spec.label_names[task])
+    if not label_names and label is not None:
+        raise ConfigError(f"task {task!r} is a regression task: its head has one output and no label to choose; "
+                          "leave label out")
     target = None if label is None else torch.tensor([_label_index(label_names, label, task)])
     device = next(model.parameters()).device
     batch = pad_collate([(ids, 0)]).to(device)
     result = integrated_gradients(model, task, batch.tokens, batch.lengths, target, steps)
-    probabilities = result["logits"][0].softmax(dim=0).tolist()
+    logits = result["logits"][0]
+    if label_names:
+        explained, predicted = label_names[int(result["targets"][0])], label_names[int(logits.argmax())]
+        probabilities = dict(zip(label_names, logits.softmax(dim=0).tolist()))
+    else:  # a regression head: its one output is the prediction, explained towards a higher value
+        explained, predicted, probabilities = REGRESSION_LABEL, f"{float(logits[0]):.3f}", {}
     return Attribution(
         text=text, task=task, tokens=words[: len(ids)], known=np.array([word in vocab for word in words[: len(ids)]]),
         shared=result["shared"][0].cpu().numpy(), private=result["private"][0].cpu().numpy(),
-        label=label_names[int(result["targets"][0])], predicted=label_names[int(result["logits"][0].argmax())],
-        probabilities=dict(zip(label_names, probabilities)), logit=float(result["target_logit"][0]),
+        label=explained, predicted=predicted, probabilities=probabilities, logit=float(result["target_logit"][0]),
         baseline_logit=float(result["baseline_logit"][0]), steps=steps, words_in_text=len(words))
 
 

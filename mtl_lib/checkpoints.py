@@ -36,12 +36,12 @@ class ModelSpec:
     """
 
     architecture: str
-    label_names: dict[str, list[str]]
+    label_names: dict[str, list[str]]  # an empty list: a regression task, one output
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     options: dict = field(default_factory=dict)
 
     def build(self, vocab_size: int) -> MultiTaskModel:
-        num_labels = {task: len(labels) for task, labels in self.label_names.items()}
+        num_labels = {task: len(labels) or 1 for task, labels in self.label_names.items()}
         return build_model(self.architecture, vocab_size, num_labels, self.encoder, **self.options)
 
     def to_dict(self) -> dict:
@@ -80,27 +80,54 @@ class Run:
     directory: Path
 
     @torch.no_grad()
-    def predict(self, task: str, texts: list[str], max_length: int | None = None) -> pd.DataFrame:
-        """The predicted label and the probability of every label, one row per text.
-
-        >>> run.predict("Reuters", ["Fed raises rates"]).label.tolist()
-        ['business']
-        """
-        if task not in self.spec.label_names:
-            raise UnknownTaskError(f"{task!r} is not a task of this model; tasks are: "
-                                   f"{', '.join(self.spec.label_names)}")
+    def _outputs(self, tasks: list[str], texts: list[str], max_length: int | None) -> dict[str, torch.Tensor]:
+        """Each task's head outputs (texts, outputs) for `texts`, in their order; the encoder runs once."""
+        for task in tasks:
+            if task not in self.spec.label_names:
+                raise UnknownTaskError(f"{task!r} is not a task of this model; tasks are: "
+                                       f"{', '.join(self.spec.label_names)}")
         max_length = max_length or self.train_config.get("max_length")
         self.model.eval()
         device = next(self.model.parameters()).device
         encoded = TextDataset([self.vocab.encode(text, max_length) for text in texts], [0] * len(texts))
-        rows = []
+        chunks: dict[str, list[torch.Tensor]] = {task: [] for task in tasks}
         for batch in batches_in_order(encoded, batch_size=256):
             batch = batch.to(device)
-            logits = self.model(batch.tokens, batch.lengths, task).logits  # (batch, num_labels)
-            rows += logits.softmax(dim=1).cpu().tolist()
-        table = pd.DataFrame(rows, columns=self.spec.label_names[task], dtype=float)
+            for task, output in self.model.forward_tasks(batch.tokens, batch.lengths, tasks).items():
+                chunks[task].append(output.logits.float().cpu())
+        return {task: torch.cat(parts) if parts else torch.zeros(0, len(self.spec.label_names[task]) or 1)
+                for task, parts in chunks.items()}
+
+    def is_regression(self, task: str) -> bool:
+        return not self.spec.label_names[task]
+
+    def predict(self, task: str, texts: list[str], max_length: int | None = None) -> pd.DataFrame:
+        """The predicted label and the probability of every label, one row per text.
+
+        For a regression task, the predicted number (column `value`).
+
+        >>> run.predict("Reuters", ["Fed raises rates"]).label.tolist()
+        ['business']
+        """
+        outputs = self._outputs([task], texts, max_length)[task]  # (texts, num_labels)
+        if self.is_regression(task):
+            return pd.DataFrame({"text": list(texts), "value": outputs[:, 0].tolist()})
+        table = pd.DataFrame(outputs.softmax(dim=1).tolist(), columns=self.spec.label_names[task], dtype=float)
         table.insert(0, "label", table.idxmax(axis=1) if len(table) else [])
         table.insert(0, "text", list(texts))
+        return table
+
+    def predict_all(self, texts: list[str], max_length: int | None = None) -> pd.DataFrame:
+        """Every head at once: one row per text, one column per task (its label, or its number).
+
+        >>> run.predict_all(["Fed raises rates"])   # columns text, Reuters, ..., coverage
+        """
+        outputs = self._outputs(list(self.spec.label_names), texts, max_length)
+        table = pd.DataFrame({"text": list(texts)})
+        for task, logits in outputs.items():
+            labels = self.spec.label_names[task]
+            table[task] = logits[:, 0].tolist() if self.is_regression(task) else [
+                labels[i] for i in logits.argmax(dim=1).tolist()]
         return table
 
 

@@ -1,16 +1,18 @@
 """How every model in the course is scored: accuracy and macro-F1 per task, and their average.
 
 One function for the neural models and the classical baselines alike, so that
-their numbers can stand in one table.
+their numbers can stand in one table. A regression task is scored by R^2 and the mean
+absolute error instead (`score_regression`).
 """
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, r2_score
 
 METRICS = ("accuracy", "macro_f1")
+REGRESSION_METRICS = ("r2", "mae")
 
 
 def score(labels: Sequence[int], predictions: Sequence[int]) -> dict[str, float]:
@@ -27,9 +29,23 @@ def score(labels: Sequence[int], predictions: Sequence[int]) -> dict[str, float]
     }
 
 
+def score_regression(targets: Sequence[float], predictions: Sequence[float]) -> dict[str, float]:
+    """R^2 (1 is perfect, 0 is always predicting the mean) and mean absolute error of one regression task."""
+    targets, predictions = np.asarray(targets, dtype=float), np.asarray(predictions, dtype=float)
+    r2 = float(r2_score(targets, predictions)) if len(targets) > 1 else float("nan")
+    return {"r2": r2, "mae": float(mean_absolute_error(targets, predictions))}
+
+
 def average(per_task: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    """The unweighted mean over tasks of each metric: every publication counts the same."""
-    return {metric: float(np.mean([scores[metric] for scores in per_task.values()])) for metric in METRICS}
+    """The unweighted mean over tasks of each metric: every publication counts the same.
+
+    Each metric is averaged over the tasks that have it: accuracy over the classification
+    tasks, R^2 over the regression tasks.
+    """
+    present = [metric for metric in (*METRICS, *REGRESSION_METRICS)
+               if any(metric in scores for scores in per_task.values())] or list(METRICS)
+    return {metric: float(np.mean([scores[metric] for scores in per_task.values() if metric in scores]))
+            for metric in present}
 
 
 def score_table(results: Mapping[str, Mapping[str, Mapping[str, float]]], by: str = "method") -> pd.DataFrame:

@@ -15,12 +15,18 @@ Ganin's schedule); the discriminator itself always learns at full strength. A mo
 a discriminator draws several tasks per step by default: with one task per step every
 batch it sees has one constant answer, and its accuracy swings between all and nothing.
 
-Model selection and early stopping look at the dev average only; the test split
-is touched by `evaluate("test")` alone.
+With `batching="text"`, a step instead reads a batch of texts with every label they
+carry (one text, several tasks): the shared encoder runs once per text, each head that
+has a label in the batch adds its loss, and a missing label is masked, not guessed. A
+regression task's loss is the mean squared error.
+
+Model selection and early stopping look at the dev average only (of accuracy, or of R^2
+where no task classifies); the test split is touched by `evaluate("test")` alone. A task
+with training rows only (an auxiliary task) is trained on and never selected on.
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 
@@ -32,16 +38,18 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from mtl_lib.config import get_device
-from mtl_lib.data import SPLITS, Batch, MultiTaskBatches, MultiTaskData, Vocab, encode, make_sampler, task_loader
+from mtl_lib.data import (SPLITS, Batch, LabeledTexts, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, encode,
+                          encode_labeled_texts, has_label, labeled_texts_loader, make_sampler, task_loader)
 from mtl_lib.data.batching import SAMPLERS, TextDataset
 from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
 from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
                             discriminator_accuracy, make_weighting)
-from mtl_lib.metrics import average, score
+from mtl_lib.metrics import average, score, score_regression
 from mtl_lib.models.layers import ganin_lambda
-from mtl_lib.models.multitask import MultiTaskModel
+from mtl_lib.models.multitask import ModelOutput, MultiTaskModel
 
 SCHEDULES = ("constant", "ganin")
+BATCHINGS = ("task", "text")  # a batch of one task's examples, or of texts with every label they carry
 DISCRIMINATOR_TASKS_PER_STEP = 4  # the default tasks_per_step of a model with a task discriminator
 
 
@@ -54,6 +62,7 @@ class TrainConfig:
     learning_rate: float = 3e-3
     weight_decay: float = 0.0
     max_length: int | None = 64  # tokens per text; longer texts are cut
+    batching: str = "task"  # "text": batches of texts with all their tasks' labels (one text, several labels)
     sampler: str = "proportional"  # which task each step learns from, see mtl_lib.data.batching
     temperature: float = 2.0  # for sampler="temperature"
     tasks_per_step: int | None = None  # batches (one per drawn task) per optimiser step; None: 1, or
@@ -84,7 +93,8 @@ class TrainConfig:
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"TrainConfig.patience must be >= 1 or None; got {self.patience!r}")
         for name, value, allowed in (("sampler", self.sampler, SAMPLERS), ("weighting", self.weighting, WEIGHTINGS),
-                                     ("adversarial_schedule", self.adversarial_schedule, SCHEDULES)):
+                                     ("adversarial_schedule", self.adversarial_schedule, SCHEDULES),
+                                     ("batching", self.batching, BATCHINGS)):
             if value not in allowed:
                 raise ConfigError(f"TrainConfig.{name} is {value!r}; choose one of: {', '.join(allowed)}")
         if self.adversarial_weight < 0 or self.difference_weight < 0:
@@ -138,6 +148,7 @@ class Trainer:
         self.tasks = data.task_names
         self.datasets = {split: encode(data, vocab, split, self.config.max_length) for split in SPLITS}
         self._check_fits_model()
+        self.labeled_texts = self._encode_labeled_texts() if self.config.batching == "text" else None
         self.unlabeled = self._encode_unlabeled() if self.config.unlabeled else {}
         self._unlabeled_batches: dict[str, Iterator[Batch]] = {}  # endless, one per task, while fit() runs
         self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks)).to(self.device)
@@ -161,6 +172,11 @@ class Trainer:
         """
         return max(self.task_prior.values())
 
+    @property
+    def selection_metric(self) -> str:
+        """What model selection maximises on dev: accuracy, or R^2 when no task classifies."""
+        return "accuracy" if len(self.data.regression_tasks) < len(self.tasks) else "r2"
+
     def _check_fits_model(self) -> None:
         """Every task of the data must be a task of the model, with labels its head can output."""
         for task in self.tasks:
@@ -168,11 +184,23 @@ class Trainer:
                 raise UnknownTaskError(f"the data has task {task!r} but the model does not; "
                                        f"the model's tasks are: {', '.join(self.model.task_names)}")
             outputs = self.model.num_labels[task]
+            if self.data.task(task).is_regression:
+                if outputs != 1:
+                    raise ConfigError(f"task {task!r} is a regression task, but the model's head for it has "
+                                      f"{outputs} outputs; build the model with 1 output for it")
+                continue
             for split, datasets in self.datasets.items():
                 labels = datasets[task].labels
                 if labels and max(labels) >= outputs:
                     raise ConfigError(f"task {task!r} has label id {max(labels)} in {split}, but the model's "
                                       f"head for it has {outputs} outputs (label ids 0..{outputs - 1})")
+
+    def _encode_labeled_texts(self) -> LabeledTexts:
+        """Batching by text: the training texts, each with every label it carries."""
+        if self.model.discriminator is not None or self.config.unlabeled:
+            raise ConfigError("batching='text' mixes tasks within one text, but a task discriminator needs each "
+                              "text to belong to one task; train asp with batching='task'")
+        return encode_labeled_texts(self.data, self.vocab, "train", self.config.max_length)
 
     def _encode_unlabeled(self) -> dict[str, TextDataset]:
         """Each task's unlabeled texts as token ids (label 0, never read): food for the discriminator.
@@ -202,13 +230,10 @@ class Trainer:
         """
         config = self.config
         torch.manual_seed(config.seed)  # dropout and the discriminator's draws
-        loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
-                   for i, (task, dataset) in enumerate(self.datasets["train"].items())}
-        batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), seed=config.seed)
+        step_batches, steps_per_epoch = self._step_batches()
         self._unlabeled_batches = {
             task: _endless(task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i))
             for i, (task, dataset) in enumerate(self.unlabeled.items())}
-        steps_per_epoch = max(1, len(batches) // config.tasks_per_step)
         total_steps = steps_per_epoch * config.epochs
         best_score, best_state, epochs_since_best = -math.inf, None, 0
         epoch_rows, step_rows = [], []
@@ -217,19 +242,20 @@ class Trainer:
         for epoch in range(1, config.epochs + 1):
             self.model.train()
             results = []
-            groups = _grouped(iter(batches), config.tasks_per_step)
+            epoch_batches = step_batches()
             bar.set_description(f"epoch {epoch}/{config.epochs}")
             for _ in range(steps_per_epoch):
                 progress = (len(step_rows) + len(results)) / total_steps
-                results.append(self.train_step(next(groups), progress))
+                results.append(self.train_step(next(epoch_batches), progress))
                 bar.update()
             step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **asdict(result)}
                           for i, result in enumerate(results)]
             dev = self.evaluate("dev")
-            bar.set_postfix(dev_accuracy=f"{dev['average']['accuracy']:.3f}")
+            dev_score = dev["average"][self.selection_metric]
+            bar.set_postfix({f"dev_{self.selection_metric}": f"{dev_score:.3f}"})
             epoch_rows.append(self._epoch_row(epoch, results, dev))
-            if dev["average"]["accuracy"] > best_score:
-                best_score, epochs_since_best = dev["average"]["accuracy"], 0
+            if dev_score > best_score:
+                best_score, epochs_since_best = dev_score, 0
                 best_state = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
             else:
                 epochs_since_best += 1
@@ -240,12 +266,62 @@ class Trainer:
 
         self.model.load_state_dict(best_state)
         self.history = pd.DataFrame(epoch_rows)
-        self.history["best"] = self.history.epoch == self.history.loc[self.history.dev_accuracy.idxmax(), "epoch"]
+        selected = self.history[f"dev_{self.selection_metric}"]
+        self.history["best"] = self.history.epoch == self.history.loc[selected.idxmax(), "epoch"]
         self.step_log = pd.DataFrame(step_rows)
         return self.history
 
-    def train_step(self, group: list[tuple[str, Batch]], progress: float) -> StepResult:
-        """One optimiser step on one batch of each task in `group`; `progress` in [0, 1) drives the schedule."""
+    def _step_batches(self) -> tuple[Callable[[], Iterator[list[tuple[str, Batch]] | LabelsBatch]], int]:
+        """A function that starts one epoch's stream of step inputs, and the number of steps per epoch.
+
+        Batching by task: groups of `tasks_per_step` (task, batch) pairs in sampled task order.
+        Batching by text: batches of training texts with all their labels (`LabelsBatch`).
+        """
+        config = self.config
+        if config.batching == "text":
+            loader = labeled_texts_loader(self.labeled_texts, config.batch_size, shuffle=True, seed=config.seed)
+            return (lambda: iter(loader)), len(loader)
+        loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
+                   for i, (task, dataset) in enumerate(self.datasets["train"].items())}
+        batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), seed=config.seed)
+        steps = max(1, len(batches) // config.tasks_per_step)
+        return (lambda: _grouped(iter(batches), config.tasks_per_step)), steps
+
+    def task_loss(self, task: str, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy for a classification task; mean squared error for a regression task's one output."""
+        if targets.is_floating_point():
+            return F.mse_loss(logits.float().squeeze(1), targets.float())
+        return F.cross_entropy(logits.float(), targets)
+
+    def _forward_by_task(self, group: list[tuple[str, Batch]]) -> list[tuple[str, ModelOutput, torch.Tensor, list]]:
+        """(task, output, targets, discriminator logits) of each batch, unlabeled texts' logits included."""
+        forwarded = []
+        for task, batch in group:
+            batch = batch.to(self.device)
+            output = self.model(batch.tokens, batch.lengths, task)
+            task_logits = [output.task_logits] if output.task_logits is not None else []
+            if task in self._unlabeled_batches:  # texts of the same task without a category
+                texts = next(self._unlabeled_batches[task]).to(self.device)
+                task_logits.append(self.model(texts.tokens, texts.lengths, task).task_logits)
+            forwarded.append((task, output, batch.labels, task_logits))
+        return forwarded
+
+    def _forward_by_text(self, batch: LabelsBatch) -> list[tuple[str, ModelOutput, torch.Tensor, list]]:
+        """The encoder once for the batch's texts; each task's head on the rows that carry its label.
+
+        A task with no label in the batch is not run at all, so its head gets no gradient.
+        """
+        batch = batch.to(self.device)
+        labeled = {task: has_label(targets) for task, targets in batch.targets.items()}
+        tasks = [task for task, rows in labeled.items() if rows.any()]
+        outputs = self.model.forward_tasks(batch.tokens, batch.lengths, tasks)
+        return [(task, outputs[task].rows(labeled[task]), batch.targets[task][labeled[task]], []) for task in tasks]
+
+    def train_step(self, batches: list[tuple[str, Batch]] | LabelsBatch, progress: float) -> StepResult:
+        """One optimiser step on one batch of each task in a group, or on one `LabelsBatch`.
+
+        `progress` in [0, 1) drives the adversarial schedule.
+        """
         model, config = self.model, self.config
         reversal_scale = config.adversarial_weight * (
             ganin_lambda(progress) if config.adversarial_schedule == "ganin" else 1.0)
@@ -253,15 +329,11 @@ class Trainer:
             model.discriminator.reversal_scale = reversal_scale
         task_losses, adversarial, difference, accuracies = {}, [], [], []
         with self._autocast():
-            for task, batch in group:
-                batch = batch.to(self.device)
-                output = model(batch.tokens, batch.lengths, task)
-                loss = F.cross_entropy(output.logits.float(), batch.labels)
+            forwarded = (self._forward_by_text(batches) if isinstance(batches, LabelsBatch)
+                         else self._forward_by_task(batches))
+            for task, output, targets, task_logits in forwarded:
+                loss = self.task_loss(task, output.logits, targets)
                 task_losses[task] = task_losses.get(task, 0.0) + loss  # a task drawn twice adds up
-                task_logits = [output.task_logits] if output.task_logits is not None else []
-                if task in self._unlabeled_batches:  # texts of the same task without a category
-                    texts = next(self._unlabeled_batches[task]).to(self.device)
-                    task_logits.append(model(texts.tokens, texts.lengths, task).task_logits)
                 for logits in task_logits:
                     adversarial.append(adversarial_loss(logits.float(), model.task_index(task)))
                     accuracies.append(discriminator_accuracy(logits, model.task_index(task)))
@@ -306,9 +378,10 @@ class Trainer:
                "adversarial_loss": steps.adversarial_loss.mean(),
                "difference_loss": steps.difference_loss.mean(),
                "discriminator_accuracy": steps.discriminator_accuracy.mean(),
-               "discriminator_chance": self.discriminator_chance,
-               "dev_accuracy": dev["average"]["accuracy"], "dev_macro_f1": dev["average"]["macro_f1"]}
-        row |= {f"dev_accuracy/{task}": scores["accuracy"] for task, scores in dev["tasks"].items()}
+               "discriminator_chance": self.discriminator_chance}
+        row |= {f"dev_{metric}": value for metric, value in dev["average"].items()}
+        row |= {f"dev_{metric}/{task}": scores[metric] for task, scores in dev["tasks"].items()
+                for metric in ("accuracy", "r2") if metric in scores}
         row |= {f"weight/{task}": weight for task, weight in self.weighting.weights().items()}
         return row
 
@@ -316,22 +389,27 @@ class Trainer:
 
     @torch.no_grad()
     def predict(self, task: str, dataset: TextDataset) -> tuple[np.ndarray, np.ndarray]:
-        """(true label ids, predicted label ids) of `task`'s model on `dataset`, in batch order."""
+        """(true labels, predictions) of `task`'s model on `dataset`, in batch order.
+
+        Label ids and predicted ids, or for a regression task the true and predicted numbers.
+        """
         self.model.eval()
+        regression = self.data.task(task).is_regression
         labels, predictions = [], []
         for batch in task_loader(dataset, self.config.batch_size * 4, shuffle=False):
             batch = batch.to(self.device)
             with self._autocast():
                 logits = self.model(batch.tokens, batch.lengths, task).logits
             labels.append(batch.labels.cpu())
-            predictions.append(logits.argmax(dim=1).cpu())
+            predictions.append(logits.float()[:, 0].cpu() if regression else logits.argmax(dim=1).cpu())
         return torch.cat(labels).numpy(), torch.cat(predictions).numpy()
 
     def evaluate(self, split: str = "test") -> dict:
-        """Accuracy and macro-F1 per task on `split`, and their unweighted average over tasks."""
+        """Accuracy and macro-F1 per task on `split` (R^2 and MAE for a regression task), and their averages."""
         if split not in self.datasets:
             raise ConfigError(f"{split!r} is not a split; splits are: {', '.join(SPLITS)}")
-        tasks = {task: score(*self.predict(task, dataset))
+        tasks = {task: (score_regression if self.data.task(task).is_regression else score)(
+                     *self.predict(task, dataset))
                  for task, dataset in self.datasets[split].items() if len(dataset)}
         return {"tasks": tasks, "average": average(tasks)}
 

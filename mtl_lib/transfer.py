@@ -84,10 +84,11 @@ class SingleChannel(MultiTaskModel):
         self.shared = shared
         self.heads = self._make_heads(shared.output_dim)
 
-    def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
-        self.task_index(task)
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        self._check_tasks(tasks)
         shared_features = self.shared(tokens, lengths)  # (batch, shared_dim)
-        return ModelOutput(logits=self.heads[task](shared_features), shared_features=shared_features)
+        return {task: ModelOutput(logits=self.heads[task](shared_features), shared_features=shared_features)
+                for task in tasks}
 
     def shared_parameters(self) -> list[nn.Parameter]:
         return []  # the one part every task reads is frozen: nothing shared learns
@@ -110,14 +111,17 @@ class BiChannel(MultiTaskModel):
         private_dim = self.private_encoders[self.task_names[0]].output_dim
         self.heads = self._make_heads(shared.output_dim + private_dim)
 
-    def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
-        self.task_index(task)
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        self._check_tasks(tasks)
         shared_features = self.shared(tokens, lengths)  # (batch, shared_dim)
-        embedded = self.private_embeddings[task](tokens)  # (batch, seq, emb)
-        private_features = self.private_encoders[task](embedded, lengths)  # (batch, private_dim)
-        both_views = torch.cat([shared_features, private_features], dim=1)  # (batch, shared + private dim)
-        return ModelOutput(logits=self.heads[task](both_views), shared_features=shared_features,
-                           private_features=private_features)
+        outputs = {}
+        for task in tasks:
+            embedded = self.private_embeddings[task](tokens)  # (batch, seq, emb)
+            private_features = self.private_encoders[task](embedded, lengths)  # (batch, private_dim)
+            both_views = torch.cat([shared_features, private_features], dim=1)  # (batch, shared + private dim)
+            outputs[task] = ModelOutput(logits=self.heads[task](both_views), shared_features=shared_features,
+                                        private_features=private_features)
+        return outputs
 
     def shared_parameters(self) -> list[nn.Parameter]:
         return []

@@ -119,12 +119,13 @@ def _summary(attribution: Attribution) -> str:
 
 
 def _header(attribution: Attribution) -> str:
-    probability = attribution.probabilities[attribution.predicted]
-    explained = ("" if attribution.label == attribution.predicted
+    probability = attribution.probabilities.get(attribution.predicted)  # None for a regression head
+    explained = ("" if attribution.label == attribution.predicted or probability is None
                  else f"; explaining <b>{escape(attribution.label, quote=True)}</b>")
+    certainty = "" if probability is None else f" (probability {probability:.2f})"
     return ('<div style="margin-bottom: 0.4em">'
             f"<b>{escape(attribution.task, quote=True)}</b>'s head predicts "
-            f"<b>{escape(attribution.predicted, quote=True)}</b> (probability {probability:.2f}){explained}</div>")
+            f"<b>{escape(attribution.predicted, quote=True)}</b>{certainty}{explained}</div>")
 
 
 def article_html(attribution: Attribution, scale: float | None = None) -> str:

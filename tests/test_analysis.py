@@ -23,11 +23,14 @@ class TaskStampedModel(MultiTaskModel):
         super().__init__(num_labels)
         self.unused = torch.nn.Linear(1, 1)
 
-    def forward(self, tokens, lengths, task):
-        stamp = torch.zeros(len(tokens), len(self.task_names))
-        stamp[:, self.task_index(task)] = 1.0
-        shared = stamp + 0.01 * torch.randn(len(tokens), len(self.task_names))
-        return ModelOutput(logits=torch.zeros(len(tokens), self.num_labels[task]), shared_features=shared)
+    def forward_tasks(self, tokens, lengths, tasks):
+        outputs = {}
+        for task in tasks:
+            stamp = torch.zeros(len(tokens), len(self.task_names))
+            stamp[:, self.task_index(task)] = 1.0
+            shared = stamp + 0.01 * torch.randn(len(tokens), len(self.task_names))
+            outputs[task] = ModelOutput(logits=torch.zeros(len(tokens), self.num_labels[task]), shared_features=shared)
+        return outputs
 
     def shared_parameters(self):
         return []

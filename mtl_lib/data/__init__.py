@@ -2,12 +2,18 @@
 
 from mtl_lib.data.batching import (
     SAMPLERS,
+    MISSING_LABEL,
     Batch,
     BucketBatchSampler,
+    LabeledTexts,
+    LabelsBatch,
     MultiTaskBatches,
     TaskSampler,
     TextDataset,
     encode,
+    encode_labeled_texts,
+    has_label,
+    labeled_texts_loader,
     make_sampler,
     pad_collate,
     task_loader,
@@ -18,6 +24,8 @@ from mtl_lib.data.tasks import MultiTaskData, Task
 from mtl_lib.data.text import Vocab, tokenize
 
 __all__ = [
-    "SAMPLERS", "SOURCES", "SPLITS", "Batch", "BucketBatchSampler", "MultiTaskBatches", "MultiTaskData",
-    "Task", "TaskSampler", "TextDataset", "Vocab", "encode", "make_sampler", "pad_collate", "task_loader", "tokenize",
+    "MISSING_LABEL", "SAMPLERS", "SOURCES", "SPLITS", "Batch", "BucketBatchSampler", "LabeledTexts", "LabelsBatch",
+    "MultiTaskBatches", "MultiTaskData", "Task", "TaskSampler", "TextDataset", "Vocab", "encode",
+    "encode_labeled_texts", "has_label", "labeled_texts_loader", "make_sampler", "pad_collate", "task_loader",
+    "tokenize",
 ]

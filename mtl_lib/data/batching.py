@@ -3,6 +3,9 @@
 Two ideas live here. Within a task, `BucketBatchSampler` groups examples of similar
 length so that batches carry little padding. Across tasks, a `TaskSampler` draws the
 task of every step, and `MultiTaskBatches` turns that draw into (task, batch) pairs.
+Texts that carry labels of several tasks can instead be batched by text
+(`LabeledTexts`, `LabelsBatch`): each batch holds every task's label of its texts,
+with a mark where a text has none.
 """
 
 import math
@@ -26,7 +29,7 @@ class Batch:
 
     tokens: torch.Tensor  # (batch, seq) int64, right-padded with pad id 0
     lengths: torch.Tensor  # (batch,) int64, true lengths (>= 1)
-    labels: torch.Tensor  # (batch,) int64
+    labels: torch.Tensor  # (batch,) int64 label ids, or float32 targets of a regression task
 
     def to(self, device: torch.device | str) -> "Batch":
         """The same batch on `device`, all three tensors moved."""
@@ -36,14 +39,17 @@ class Batch:
         return self.tokens.shape[0]
 
 
-class TextDataset(Dataset[tuple[list[int], int]]):
-    """One task's examples as token id lists and integer labels: `dataset[i] == (ids, label)`."""
+class TextDataset(Dataset[tuple[list[int], int | float]]):
+    """One task's examples as token id lists and labels: `dataset[i] == (ids, label)`.
 
-    def __init__(self, token_ids: Sequence[Sequence[int]], labels: Sequence[int]):
+    Labels are label ids (ints), or the numbers of a regression task (floats).
+    """
+
+    def __init__(self, token_ids: Sequence[Sequence[int]], labels: Sequence[int | float]):
         if len(token_ids) != len(labels):
             raise DataError(f"{len(token_ids)} texts but {len(labels)} labels; give one label per text")
         self.token_ids = [list(ids) for ids in token_ids]
-        self.labels = [int(label) for label in labels]
+        self.labels = [label.item() if hasattr(label, "item") else label for label in labels]
         empty = [i for i, ids in enumerate(self.token_ids) if not ids]
         if empty:
             raise DataError(
@@ -83,7 +89,7 @@ def pad_collate(examples: list[tuple[list[int], int]], pad_id: int = 0) -> Batch
     sequences = [torch.tensor(ids, dtype=torch.long) for ids, _ in examples]
     tokens = pad_sequence(sequences, batch_first=True, padding_value=pad_id)  # (batch, longest)
     lengths = torch.tensor([len(ids) for ids, _ in examples], dtype=torch.long)  # (batch,)
-    labels = torch.tensor([label for _, label in examples], dtype=torch.long)  # (batch,)
+    labels = torch.tensor([label for _, label in examples])  # (batch,): int64 ids, or float32 numbers
     return Batch(tokens, lengths, labels)
 
 
@@ -91,6 +97,86 @@ def batches_in_order(dataset: TextDataset, batch_size: int) -> Iterator[Batch]:
     """The dataset's examples as padded batches in their original order (for predictions and features)."""
     for start in range(0, len(dataset), batch_size):
         yield pad_collate([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))])
+
+
+MISSING_LABEL = -100  # a text without a label for a classification task (F.cross_entropy's ignore_index)
+
+
+def has_label(targets: torch.Tensor) -> torch.Tensor:
+    """Which rows of one task's targets hold a label: not `MISSING_LABEL` (ids), not NaN (numbers)."""
+    return ~torch.isnan(targets) if targets.is_floating_point() else targets != MISSING_LABEL
+
+
+@dataclass
+class LabelsBatch:
+    """Padded texts with every task's targets: `targets[task]` is (batch,), missing labels marked."""
+
+    tokens: torch.Tensor  # (batch, seq) int64
+    lengths: torch.Tensor  # (batch,) int64
+    targets: dict[str, torch.Tensor]  # task -> (batch,): ids or MISSING_LABEL, numbers or NaN
+
+    def to(self, device: torch.device | str) -> "LabelsBatch":
+        return LabelsBatch(self.tokens.to(device), self.lengths.to(device),
+                           {task: targets.to(device) for task, targets in self.targets.items()})
+
+    def __len__(self) -> int:
+        return self.tokens.shape[0]
+
+
+class LabeledTexts(Dataset[tuple[list[int], dict[str, float]]]):
+    """Distinct texts of one split, each with the labels of every task that labels it.
+
+    `dataset[i] == (ids, {"Reuters": 2, "coverage": 1.4})`; tasks without a label for the
+    text are absent. What batching by text reads: one pass of the encoder per text.
+    """
+
+    def __init__(self, token_ids: Sequence[Sequence[int]], labels: Sequence[Mapping[str, int | float]],
+                 regression: Sequence[str] = ()):
+        if len(token_ids) != len(labels):
+            raise DataError(f"{len(token_ids)} texts but {len(labels)} label sets; give one per text")
+        self.token_ids = [list(ids) for ids in token_ids]
+        self.labels = [dict(text_labels) for text_labels in labels]
+        self.tasks = list(dict.fromkeys(task for text_labels in self.labels for task in text_labels))
+        self.regression = set(regression)
+
+    def __len__(self) -> int:
+        return len(self.token_ids)
+
+    def __getitem__(self, i: int) -> tuple[list[int], dict[str, int | float]]:
+        return self.token_ids[i], self.labels[i]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(ids) for ids in self.token_ids]
+
+    def collate(self, examples: list[tuple[list[int], dict[str, int | float]]]) -> LabelsBatch:
+        """Pad the texts; one target tensor per task, marked missing where a text has no label."""
+        padded = pad_collate([(ids, 0) for ids, _ in examples])
+        targets = {}
+        for task in self.tasks:
+            missing = math.nan if task in self.regression else MISSING_LABEL
+            values = [text_labels.get(task, missing) for _, text_labels in examples]
+            targets[task] = torch.tensor(values, dtype=torch.float32 if task in self.regression else torch.long)
+        return LabelsBatch(padded.tokens, padded.lengths, targets)
+
+
+def encode_labeled_texts(data: MultiTaskData, vocab: Vocab, split: str,
+                         max_length: int | None = None) -> LabeledTexts:
+    """The distinct texts of one split, each once, with the label of every task that labels it."""
+    rows = data.frame[data.frame.split == split]
+    labels: dict[str, dict[str, int | float]] = {}
+    for task in data.task_names:
+        examples = rows[rows.task == task]
+        for text, target in zip(examples.text, data.task(task).targets(examples.label).tolist()):
+            labels.setdefault(text, {})[task] = target
+    return LabeledTexts([vocab.encode(text, max_length) for text in labels], list(labels.values()),
+                        data.regression_tasks)
+
+
+def labeled_texts_loader(dataset: LabeledTexts, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
+    """Length-bucketed batches of texts with all their labels (`LabelsBatch`)."""
+    sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=dataset.collate, num_workers=0)
 
 
 def _epoch_generator(seed: int, epoch: int) -> torch.Generator:

@@ -81,6 +81,7 @@ def parse_news(path: Path) -> pd.DataFrame:
         "text": rows.title.str.strip(),
         "label": rows.category.map(NEWS_CATEGORIES),
         "story": rows.story,
+        "timestamp": pd.to_numeric(rows.timestamp, errors="coerce"),  # ms since 1970, when the aggregator saw it
     }).reset_index(drop=True)
 
 

@@ -1,10 +1,16 @@
 """Tasks and multi-task data: what every chapter and the trainer read examples from.
 
-A task is one classification problem with its own label set; in this course, one
-publication. `MultiTaskData` holds every task's train/dev/test examples in one
-tidy DataFrame (`task`, `split`, `text`, `label`, and extra columns such as
-`story`), plus any unlabeled texts, and is built the same way from a built-in
-data set, a CSV file, or your own DataFrame.
+A task is one classification problem with its own label set (in this course, one
+publication), or a regression problem with a number as its target. `MultiTaskData`
+holds every task's train/dev/test examples in one tidy DataFrame (`task`, `split`,
+`text`, `label`, and extra columns such as `story`), plus any unlabeled texts, and is
+built the same way from a built-in data set, a CSV file, or your own DataFrame.
+
+One text may carry labels of several tasks: it is then one row per task (the long
+format), the same text in each. Long, not one column per task, because tasks keep
+their own rows: a missing label is a missing row rather than a blank cell to guess
+about, tasks may label different texts, and data with one label per text needs no
+change at all.
 """
 
 import json
@@ -25,7 +31,11 @@ from mtl_lib.errors import CorruptArchiveError, DataError, UnknownDatasetError, 
 
 @dataclass(frozen=True)
 class Task:
-    """One classification task: a name and its label names (their order gives the label ids)."""
+    """One task: a name and its label names (their order gives the label ids).
+
+    A regression task has no label names (`label_names == ()`): its labels are numbers,
+    and its model head has one output.
+    """
 
     name: str
     label_names: tuple[str, ...]
@@ -33,6 +43,26 @@ class Task:
     @property
     def num_labels(self) -> int:
         return len(self.label_names)
+
+    @property
+    def is_regression(self) -> bool:
+        return not self.label_names
+
+    @property
+    def num_outputs(self) -> int:
+        """Outputs of the task's head: one per label, or a single number for regression."""
+        return self.num_labels or 1
+
+    def targets(self, labels: Sequence[str]) -> np.ndarray:
+        """What the model learns to output: label ids (int64), or the numbers of a regression task (float32)."""
+        if not self.is_regression:
+            return self.label_ids(labels)
+        values = pd.to_numeric(pd.Series(list(labels), dtype=object), errors="coerce")
+        bad = [label for label, value in zip(labels, values) if not np.isfinite(value)]
+        if bad:
+            raise DataError(f"task {self.name!r} is a regression task, so its labels must be finite numbers; "
+                            f"{len(bad)} are not (the first: {bad[0]!r})")
+        return values.to_numpy(dtype=np.float32)
 
     def label_ids(self, labels: Sequence[str]) -> np.ndarray:
         """Label names to ids: `Task("BBC", ("sport", "tech")).label_ids(["tech"])` is `[1]`."""
@@ -64,17 +94,21 @@ class MultiTaskData:
     # --- building ---------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, dataset: str | Path, seed: int = 0, **columns: str) -> "MultiTaskData":
+    def load(cls, dataset: str | Path, seed: int = 0, regression: Sequence[str] = (), **columns: str
+             ) -> "MultiTaskData":
         """A built-in data set by name (`news`, `bbc`, `fdu-mtl`) or a CSV file by path.
 
-        The seed fixes the train/dev/test split. For a CSV, `columns` renames
-        (`text=`, `label=`, `task=`) as in `from_frame`.
+        The seed fixes the train/dev/test split. For a CSV, `regression` and `columns`
+        (`text=`, `label=`, `task=`) are as in `from_frame`.
         """
         if str(dataset) in SOURCES:
+            if regression:
+                raise DataError(f"the built-in data set {str(dataset)!r} has no regression tasks; "
+                                "regression tasks can be named for a CSV file")
             return cls.from_source(str(dataset), seed)
         path = Path(dataset)
         if path.suffix.lower() == ".csv" and path.is_file():
-            return cls.from_csv(path, seed=seed, **columns)
+            return cls.from_csv(path, seed=seed, regression=regression, **columns)
         raise UnknownDatasetError(
             f"{str(dataset)!r} is neither a built-in data set ({', '.join(SOURCES)}) nor an existing .csv file")
 
@@ -94,24 +128,27 @@ class MultiTaskData:
         return cls(frame[labeled], source.label_names(frame[labeled]), frame[~labeled], name=name)
 
     @classmethod
-    def from_csv(cls, path: str | Path, seed: int = 0, **columns: str) -> "MultiTaskData":
-        """Read a CSV with one row per example, then as `from_frame`."""
+    def from_csv(cls, path: str | Path, seed: int = 0, regression: Sequence[str] = (), **columns: str
+                 ) -> "MultiTaskData":
+        """Read a CSV with one row per example and task (long format), then as `from_frame`."""
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"{path} is not a readable CSV file: {exc}") from exc
-        return cls.from_frame(frame, seed=seed, name=Path(path).stem, **columns)
+        return cls.from_frame(frame, seed=seed, name=Path(path).stem, regression=regression, **columns)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, text: str = "text", label: str = "label", task: str = "task",
                    split: str = "split", label_names: Mapping[str, Sequence[str]] | None = None,
-                   seed: int = 0, name: str = "custom") -> "MultiTaskData":
-        """Your own data: one row per example, with text, label and task columns.
+                   seed: int = 0, name: str = "custom", regression: Sequence[str] = ()) -> "MultiTaskData":
+        """Your own data: one row per example and task, with text, label and task columns.
 
-        Without a `split` column the rows are split 70/10/20 within each task,
-        stratified by label, with identical texts kept in one split. Tasks may
-        have different label sets; without `label_names` each task's labels are
-        the sorted labels that occur in it. Example:
+        A text labelled for several tasks has one row for each. Without a `split` column the
+        rows are split 70/10/20 within each task, stratified by label, with identical texts
+        kept in one split (across tasks too: a text is never trained on for one task and
+        tested on for another). Tasks may have different label sets; without `label_names`
+        each task's labels are the sorted labels that occur in it. The tasks named in
+        `regression` have numbers as labels. Example:
         `MultiTaskData.from_frame(df, text="headline", label="topic", task="site")`.
         """
         wanted = {"text": text, "label": label, "task": task}
@@ -122,11 +159,17 @@ class MultiTaskData:
         tidy = frame.rename(columns={old: new for new, old in wanted.items()})
         tidy = tidy.rename(columns={split: "split"}) if split in frame.columns else tidy
         tidy = tidy.astype({"text": str, "label": str, "task": str})
+        unknown = sorted(set(regression) - set(tidy.task))
+        if unknown:
+            raise UnknownTaskError(f"regression task {', '.join(map(repr, unknown))} is not a task of the data; "
+                                   f"its tasks are: {', '.join(tidy.task.unique())}")
         if "split" not in tidy.columns:
-            strata = tidy.task + "\x00" + tidy.label
-            tidy["split"] = stratified_grouped_split(strata, tidy.task + "\x00" + tidy.text, seed)
+            regressing = tidy.task.isin(list(regression))
+            strata = tidy.task + "\x00" + tidy.label.where(~regressing, "")  # a number is no stratum
+            tidy["split"] = stratified_grouped_split(strata, tidy.text.str.strip(), seed)
         if label_names is None:
-            label_names = {t: tuple(sorted(rows.label.unique())) for t, rows in tidy.groupby("task", sort=False)}
+            label_names = {t: () if t in regression else tuple(sorted(rows.label.unique()))
+                           for t, rows in tidy.groupby("task", sort=False)}
         return cls(tidy, label_names, name=name)
 
     # --- reading ----------------------------------------------------------------------------
@@ -161,14 +204,29 @@ class MultiTaskData:
         return self.examples(task, split).text.tolist()
 
     def labels(self, task: str, split: str) -> np.ndarray:
-        """Label ids (int64) of one task's split, in the order of `texts`."""
-        return self.task(task).label_ids(self.examples(task, split).label)
+        """Targets of one task's split, in the order of `texts`: label ids (int64), or numbers (float32)."""
+        return self.task(task).targets(self.examples(task, split).label)
+
+    @property
+    def regression_tasks(self) -> list[str]:
+        return [name for name, task in self.tasks.items() if task.is_regression]
+
+    def labels_per_text(self, split: str) -> pd.Series:
+        """How many tasks label each distinct text of `split`: all 1 unless texts carry several labels."""
+        rows = self.frame[self.frame.split == split]
+        return rows.groupby("text", sort=False).task.nunique()
 
     def counts(self) -> dict[str, dict[str, dict[str, int]]]:
-        """`{task: {split: {label: count}}}`, every label of the task listed, zeros too."""
+        """`{task: {split: {label: count}}}`, every label of the task listed, zeros too.
+
+        A regression task has one entry per split, `{"values": count}`.
+        """
         table = self.frame.groupby(["task", "split", "label"], sort=False).size()
-        return {task.name: {split: {label: int(table.get((task.name, split, label), 0))
-                                    for label in task.label_names} for split in SPLITS}
+        per_split = self.frame.groupby(["task", "split"], sort=False).size()
+        return {task.name: {split: ({"values": int(per_split.get((task.name, split), 0))} if task.is_regression
+                                    else {label: int(table.get((task.name, split, label), 0))
+                                          for label in task.label_names})
+                            for split in SPLITS}
                 for task in self.tasks.values()}
 
     def __repr__(self) -> str:
@@ -177,6 +235,19 @@ class MultiTaskData:
                 + ", ".join(f"{split}={n}" for split, n in sizes.items()) + ")")
 
     # --- deriving ---------------------------------------------------------------------------
+
+    def with_task(self, name: str, rows: pd.DataFrame, label_names: Sequence[str] = ()) -> "MultiTaskData":
+        """A copy with one more task, whose `rows` (columns text, label, split) may repeat existing texts.
+
+        How an auxiliary task joins: `news.with_task("coverage", rows)` with rows for the
+        training headlines only is a regression task trained on and never scored, since it
+        has no dev or test rows. `label_names` empty means a regression task.
+        """
+        if name in self.tasks:
+            raise DataError(f"the data already has a task {name!r}; choose another name")
+        added = rows[["text", "label", "split"]].assign(task=name, label=rows.label.astype(str))
+        return MultiTaskData(pd.concat([self.frame, added], ignore_index=True),
+                             self.label_names | {name: tuple(label_names)}, self.unlabeled, name=self.name)
 
     def select(self, tasks: Sequence[str]) -> "MultiTaskData":
         """Only these tasks (for transfer: train on four publications, hold out the fifth)."""
@@ -258,7 +329,11 @@ def _validated(frame: pd.DataFrame, label_names: Mapping[str, Sequence[str]]) ->
     for task, rows in frame.groupby("task", sort=False):
         if task not in label_names:
             raise DataError(f"no label names given for task {task!r}")
-        Task(task, tuple(label_names[task])).label_ids(rows.label)  # raises on an unknown label
+        empty_labels = rows.index[rows.label.str.strip() == ""]
+        if len(empty_labels):
+            raise DataError(f"task {task!r} has {len(empty_labels)} examples with an empty label (rows "
+                            f"{', '.join(map(str, empty_labels[:5]))}); drop them or fill them in")
+        Task(task, tuple(label_names[task])).targets(rows.label)  # raises on an unknown label or a non-number
         if not (rows.split == "train").any():
             raise DataError(f"task {task!r} has no training examples")
     return frame

@@ -2,9 +2,11 @@
 
 Each architecture is a composition of parts: an embedding table (`make_embedding`),
 one or more encoders (`build_encoder`), one linear head per task (`heads`, tasks may
-have different numbers of labels) and, for ASP-MTL, a `TaskDiscriminator`. They all
-answer `model(tokens, lengths, task)` with the same `ModelOutput`, so the trainer and
-the analysis never need to ask which architecture they hold.
+have different numbers of labels; a regression task's head has one output) and, for
+ASP-MTL, a `TaskDiscriminator`. They all answer `model(tokens, lengths, task)` with the
+same `ModelOutput`, so the trainer and the analysis never need to ask which
+architecture they hold; `model.forward_tasks(tokens, lengths, tasks)` answers for several
+tasks at once and runs what the tasks share (the embedding, a shared encoder) only once.
 
 | name     | shares                                   | Liu et al. (2017)  |
 | -------- | ---------------------------------------- | ------------------ |
@@ -37,6 +39,12 @@ class ModelOutput:
     shared_features: Tensor | None = None  # (batch, shared_dim), architectures with a shared encoder
     private_features: Tensor | None = None  # (batch, private_dim), architectures with task-private encoders
     task_logits: Tensor | None = None  # (batch, num_tasks), the discriminator's guess (ASP only)
+
+    def rows(self, keep: Tensor) -> "ModelOutput":
+        """The same output for the rows of the batch that `keep` (a boolean mask, or indices) selects."""
+        return ModelOutput(*(None if value is None else value[keep]
+                             for value in (self.logits, self.shared_features, self.private_features,
+                                           self.task_logits)))
 
 
 class PerTask(nn.ModuleDict):
@@ -80,9 +88,17 @@ class MultiTaskModel(nn.Module, ABC):
         self.num_labels: dict[str, int] = dict(num_labels)
         self.discriminator: TaskDiscriminator | None = None
 
-    @abstractmethod
     def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
         """Encode `tokens` (batch, seq), texts of `task`, and classify them with its head."""
+        return self.forward_tasks(tokens, lengths, [task])[task]
+
+    @abstractmethod
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        """Every head of `tasks` on the same texts; what the tasks share is computed once."""
+
+    def _check_tasks(self, tasks: list[str]) -> None:
+        for task in tasks:
+            self.task_index(task)  # an unknown task fails here, naming the known ones
 
     def penalty(self) -> Tensor:
         """A regulariser to add to the loss; zero unless the architecture defines one."""
@@ -130,11 +146,14 @@ class SingleTask(MultiTaskModel):
         self.encoders = PerTask({task: build_encoder(encoder) for task in num_labels})
         self.heads = self._make_heads(self.encoders[self.task_names[0]].output_dim)
 
-    def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
-        self.task_index(task)  # an unknown task fails here, naming the known ones
-        embedded = self.embeddings[task](tokens)  # (batch, seq, emb)
-        private_features = self.encoders[task](embedded, lengths)  # (batch, private_dim)
-        return ModelOutput(logits=self.heads[task](private_features), private_features=private_features)
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        self._check_tasks(tasks)
+        outputs = {}
+        for task in tasks:  # nothing is shared: each task runs its own model
+            embedded = self.embeddings[task](tokens)  # (batch, seq, emb)
+            private_features = self.encoders[task](embedded, lengths)  # (batch, private_dim)
+            outputs[task] = ModelOutput(logits=self.heads[task](private_features), private_features=private_features)
+        return outputs
 
     def shared_parameters(self) -> list[nn.Parameter]:
         return []
@@ -151,11 +170,12 @@ class HardSharing(MultiTaskModel):
         self.encoder = build_encoder(encoder)
         self.heads = self._make_heads(self.encoder.output_dim)
 
-    def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
-        self.task_index(task)
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        self._check_tasks(tasks)
         embedded = self.embedding(tokens)  # (batch, seq, emb)
-        shared_features = self.encoder(embedded, lengths)  # (batch, shared_dim)
-        return ModelOutput(logits=self.heads[task](shared_features), shared_features=shared_features)
+        shared_features = self.encoder(embedded, lengths)  # (batch, shared_dim), once for every task
+        return {task: ModelOutput(logits=self.heads[task](shared_features), shared_features=shared_features)
+                for task in tasks}
 
     def shared_parameters(self) -> list[nn.Parameter]:
         return [*self.embedding.parameters(), *self.encoder.parameters()]
@@ -189,11 +209,14 @@ class SoftSharing(MultiTaskModel):
         self.encoders = PerTask({task: build_encoder(encoder) for task in num_labels})
         self.heads = self._make_heads(self.encoders[self.task_names[0]].output_dim)
 
-    def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
-        self.task_index(task)
-        embedded = self.embedding(tokens)  # (batch, seq, emb)
-        private_features = self.encoders[task](embedded, lengths)  # (batch, private_dim)
-        return ModelOutput(logits=self.heads[task](private_features), private_features=private_features)
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        self._check_tasks(tasks)
+        embedded = self.embedding(tokens)  # (batch, seq, emb), once for every task
+        outputs = {}
+        for task in tasks:
+            private_features = self.encoders[task](embedded, lengths)  # (batch, private_dim)
+            outputs[task] = ModelOutput(logits=self.heads[task](private_features), private_features=private_features)
+        return outputs
 
     def penalty(self) -> Tensor:
         total = torch.zeros((), device=self.embedding.weight.device)
@@ -242,18 +265,21 @@ class SharedPrivate(MultiTaskModel):
             )
         self.discriminator = discriminator
 
-    def forward(self, tokens: Tensor, lengths: Tensor, task: str) -> ModelOutput:
-        self.task_index(task)
+    def forward_tasks(self, tokens: Tensor, lengths: Tensor, tasks: list[str]) -> dict[str, ModelOutput]:
+        self._check_tasks(tasks)
         embedded = self.embedding(tokens)  # (batch, seq, emb)
-        shared_features = self.shared_encoder(embedded, lengths)  # (batch, shared_dim)
-        private_features = self.private_encoders[task](embedded, lengths)  # (batch, private_dim)
-        both_views = torch.cat([shared_features, private_features], dim=1)  # (batch, shared + private dim)
-        return ModelOutput(
-            logits=self.heads[task](both_views),
-            shared_features=shared_features,
-            private_features=private_features,
-            task_logits=None if self.discriminator is None else self.discriminator(shared_features),
-        )
+        shared_features = self.shared_encoder(embedded, lengths)  # (batch, shared_dim), once for every task
+        outputs = {}
+        for task in tasks:
+            private_features = self.private_encoders[task](embedded, lengths)  # (batch, private_dim)
+            both_views = torch.cat([shared_features, private_features], dim=1)  # (batch, shared + private dim)
+            outputs[task] = ModelOutput(logits=self.heads[task](both_views), shared_features=shared_features,
+                                        private_features=private_features)
+        if self.discriminator is not None:  # last: the order of dropout draws that the stored runs were made with
+            task_logits = self.discriminator(shared_features)  # (batch, num_tasks)
+            for output in outputs.values():
+                output.task_logits = task_logits
+        return outputs
 
     def shared_parameters(self) -> list[nn.Parameter]:
         shared_parts = [self.embedding, self.shared_encoder]
