@@ -5,8 +5,9 @@ Plotting never trains: a figure of model scores takes the table that training or
 with `ax.set(title=...)` where a chapter wants its own words. One module per topic:
 `data` (data sets, scores per task), `results` (comparisons over seeds, learning
 curves), `training` (loss terms, discriminator, task weights, probes), `analysis`
-(relatedness heat maps, projections, word lists), `transfer` (data-efficiency curves) and
-`reproduction` (our errors beside Liu et al.'s).
+(relatedness heat maps, projections, word lists), `transfer` (data-efficiency curves),
+`reproduction` (our errors beside Liu et al.'s) and `trees` (multi-output trees against one
+per task, chapter 08).
 """
 
 from mtl_lib.plots.analysis import projections, relatedness, word_bars
@@ -17,10 +18,12 @@ from mtl_lib.plots.results import (dev_curves, gain_bars, mean_std_table, paired
 from mtl_lib.plots.training import (gradient_arrows, gradient_similarity, loss_terms, probe_scores, seed_spread,
                                     smoothed, step_curves, task_weights)
 from mtl_lib.plots.transfer import data_efficiency, data_efficiency_panels
+from mtl_lib.plots.trees import tree_curve, tree_panels
 
 __all__ = [
     "against_paper", "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars",
-    "gradient_arrows", "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores", "projections",
-    "relatedness", "sampling_probabilities", "score_bars", "score_curve", "seed_spread", "smoothed", "step_curves",
-    "story_spread", "task_scores", "task_weights", "text_lengths", "word_bars",
+    "gradient_arrows", "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores",
+    "projections", "relatedness", "sampling_probabilities", "score_bars", "score_curve", "seed_spread", "smoothed",
+    "step_curves", "story_spread", "task_scores", "task_weights", "text_lengths", "tree_curve", "tree_panels",
+    "word_bars",
 ]
