@@ -79,6 +79,16 @@ def test_labeled_texts_hold_each_text_once_with_every_label_and_marks_for_missin
     assert (batch.targets["first"] == MISSING_LABEL).sum() > 0
 
 
+def test_a_text_that_one_task_labels_twice_is_two_examples_and_no_row_is_lost():
+    frame = pd.DataFrame({"text": ["same words", "same words", "same words", "other"],
+                          "task": ["publisher", "publisher", "category", "category"],
+                          "label": ["Reuters", "Daily Mail", "business", "health"], "split": "train"})
+    data = MultiTaskData.from_frame(frame)
+    dataset = encode_labeled_texts(data, Vocab.build(frame.text, min_freq=1), "train")
+    assert sorted(map(sorted, (labels.items() for labels in dataset.labels))) == sorted(
+        [[("category", 0), ("publisher", 1)], [("publisher", 0)], [("category", 1)]])
+
+
 def untrained_hard(data: MultiTaskData, vocab: Vocab):
     outputs = {name: task.num_outputs for name, task in data.tasks.items()}
     return build_model("hard", len(vocab), outputs, BOW)

@@ -162,15 +162,26 @@ class LabeledTexts(Dataset[tuple[list[int], dict[str, float]]]):
 
 def encode_labeled_texts(data: MultiTaskData, vocab: Vocab, split: str,
                          max_length: int | None = None) -> LabeledTexts:
-    """The distinct texts of one split, each once, with the label of every task that labels it."""
+    """The texts of one split, each with the label of every task that labels it.
+
+    A text is one example however many tasks label it; a text that one task labels twice (a
+    headline two publications both ran) is two examples, so that no row is lost.
+    """
     rows = data.frame[data.frame.split == split]
-    labels: dict[str, dict[str, int | float]] = {}
+    texts: list[str] = []
+    labels: list[dict[str, int | float]] = []
+    examples_of: dict[str, list[int]] = {}  # text -> its examples, in order
     for task in data.task_names:
         examples = rows[rows.task == task]
         for text, target in zip(examples.text, data.task(task).targets(examples.label).tolist()):
-            labels.setdefault(text, {})[task] = target
-    return LabeledTexts([vocab.encode(text, max_length) for text in labels], list(labels.values()),
-                        data.regression_tasks)
+            free = [i for i in examples_of.get(text, []) if task not in labels[i]]
+            if not free:  # the text's first label for this task
+                examples_of.setdefault(text, []).append(len(texts))
+                texts.append(text)
+                labels.append({})
+                free = examples_of[text][-1:]
+            labels[free[0]][task] = target
+    return LabeledTexts([vocab.encode(text, max_length) for text in texts], labels, data.regression_tasks)
 
 
 def labeled_texts_loader(dataset: LabeledTexts, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
