@@ -6,12 +6,14 @@ with `ax.set(title=...)` where a chapter wants its own words. One module per top
 `data` (data sets, scores per task), `results` (comparisons over seeds, learning
 curves), `training` (loss terms, discriminator, task weights, probes), `analysis`
 (relatedness heat maps, projections, word lists), `transfer` (data-efficiency curves),
-`reproduction` (our errors beside Liu et al.'s) and `trees` (multi-output trees against one
-per task, chapter 08).
+`reproduction` (our errors beside Liu et al.'s), `future_signals` (auxiliary targets from
+the future), `trees` (multi-output trees against one per task) and `diagrams` (the
+architectures of chapter 08).
 """
 
 from mtl_lib.plots.analysis import projections, relatedness, word_bars
 from mtl_lib.plots.data import category_mix, story_spread, task_scores, text_lengths
+from mtl_lib.plots.future_signals import future_signal_scores
 from mtl_lib.plots.reproduction import against_paper
 from mtl_lib.plots.results import (dev_curves, gain_bars, mean_std_table, paired_gains, sampling_probabilities,
                                    score_bars, score_curve)
@@ -21,7 +23,7 @@ from mtl_lib.plots.transfer import data_efficiency, data_efficiency_panels
 from mtl_lib.plots.trees import tree_curve, tree_panels
 
 __all__ = [
-    "against_paper", "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "gain_bars",
+    "against_paper", "category_mix", "data_efficiency", "data_efficiency_panels", "dev_curves", "future_signal_scores", "gain_bars",
     "gradient_arrows", "gradient_similarity", "loss_terms", "mean_std_table", "paired_gains", "probe_scores",
     "projections", "relatedness", "sampling_probabilities", "score_bars", "score_curve", "seed_spread", "smoothed",
     "step_curves", "story_spread", "task_scores", "task_weights", "text_lengths", "tree_curve", "tree_panels",
