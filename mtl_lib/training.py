@@ -68,6 +68,7 @@ class TrainConfig:
     tasks_per_step: int | None = None  # batches (one per drawn task) per optimiser step; None: 1, or
     # DISCRIMINATOR_TASKS_PER_STEP for a model with a task discriminator
     weighting: str = "equal"  # how task losses combine, see mtl_lib.losses
+    task_weights: dict[str, float] | None = None  # weighting="fixed": {task: weight}, e.g. an auxiliary task's 0.1
     adversarial_weight: float = 0.05  # lambda: scale of the reversed gradient into the shared encoder
     adversarial_schedule: str = "constant"  # or "ganin": lambda * (2 / (1 + exp(-10 p)) - 1)
     difference_weight: float = 0.0  # gamma: weight of the difference (orthogonality) loss
@@ -97,6 +98,9 @@ class TrainConfig:
                                      ("batching", self.batching, BATCHINGS)):
             if value not in allowed:
                 raise ConfigError(f"TrainConfig.{name} is {value!r}; choose one of: {', '.join(allowed)}")
+        if (self.weighting == "fixed") != (self.task_weights is not None):
+            raise ConfigError('TrainConfig.task_weights={task: weight} goes with weighting="fixed", and only with it; '
+                              f"got weighting={self.weighting!r} and task_weights={self.task_weights!r}")
         if self.adversarial_weight < 0 or self.difference_weight < 0:
             raise ConfigError("TrainConfig.adversarial_weight and difference_weight must be >= 0")
 
@@ -151,7 +155,8 @@ class Trainer:
         self.labeled_texts = self._encode_labeled_texts() if self.config.batching == "text" else None
         self.unlabeled = self._encode_unlabeled() if self.config.unlabeled else {}
         self._unlabeled_batches: dict[str, Iterator[Batch]] = {}  # endless, one per task, while fit() runs
-        self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks)).to(self.device)
+        options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
+        self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks, **options)).to(self.device)
         self.optimizer = torch.optim.Adam([*self.model.parameters(), *self.weighting.parameters()],
                                           lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
         self.history = pd.DataFrame()

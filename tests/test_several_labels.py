@@ -196,3 +196,15 @@ def test_a_several_label_csv_round_trip_through_train_checkpoint_predict_and_exp
     html = run_cli("explain", str(tmp_path / "run"), "--task", "score", "--text", "w1 w2", "--html",
                    str(tmp_path / "a.html"))
     assert html.returncode == 0 and html.stdout.startswith("value: ")
+
+
+def test_fixed_task_weights_come_from_the_config_and_are_checked(several):
+    weights = {"score": 0.1, "sign": 1.0, "first": 1.0}
+    result = run_experiment(several, "hard", BOW, TrainConfig(epochs=1, batching="text", progress=False,
+                                                              weighting="fixed", task_weights=weights))
+    assert result.trainer.weighting.weights() == pytest.approx(weights)
+    assert result.trainer.history["weight/score"].tolist() == pytest.approx([0.1])
+    with pytest.raises(ConfigError, match='weighting="fixed"'):
+        TrainConfig(task_weights=weights)
+    with pytest.raises(ConfigError, match='weighting="fixed"'):
+        TrainConfig(weighting="fixed")
