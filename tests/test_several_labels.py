@@ -18,6 +18,7 @@ from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
 from mtl_lib.metrics import average, score_regression
 from mtl_lib.models import EncoderConfig, build_model
 from mtl_lib.training import Trainer, TrainConfig
+from mtl_lib.widgets import ArticlePicker
 
 BOW = EncoderConfig(kind="bow", embedding_dim=16)
 WORDS = [f"w{i}" for i in range(30)]
@@ -66,6 +67,15 @@ def test_regression_labels_must_be_numbers_and_labels_must_not_be_empty():
         MultiTaskData.from_frame(empty, regression=["score"])
     with pytest.raises(UnknownTaskError, match="'scores'"):
         MultiTaskData.from_frame(frame, regression=["scores"])
+
+
+def test_many_numeric_labels_of_a_classification_task_bring_a_warning_and_wide_data_a_hint():
+    frame = word_sum_frame(60)
+    with pytest.warns(UserWarning, match="'score' has .* distinct labels, all numbers.*regression="):
+        MultiTaskData.from_frame(frame)
+    wide = pd.DataFrame({"text": ["a b", "c d"], "sign": ["up", "down"], "score": ["1.0", "2.0"]})
+    with pytest.raises(DataError, match="one row per task: text, task, label"):
+        MultiTaskData.from_frame(wide)
 
 
 def test_labeled_texts_hold_each_text_once_with_every_label_and_marks_for_missing_ones(several):
@@ -193,6 +203,10 @@ def test_a_several_label_csv_round_trip_through_train_checkpoint_predict_and_exp
     regression = explain(run, "score", texts[0])
     assert regression.probabilities == {} and float(regression.predicted) == pytest.approx(table.score[0], abs=1e-3)
     assert regression.completeness_error < 1e-3 * max(1.0, abs(regression.logit_difference))
+    picker = ArticlePicker(run, MultiTaskData.load(path, regression=["score"]))
+    for head in ("score", "sign", "first"):  # every head, regression included, in the article view
+        picker.head.value = head
+        assert f"<b>{head}</b>'s head predicts" in picker.html()
     html = run_cli("explain", str(tmp_path / "run"), "--task", "score", "--text", "w1 w2", "--html",
                    str(tmp_path / "a.html"))
     assert html.returncode == 0 and html.stdout.startswith("value: ")

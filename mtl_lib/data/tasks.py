@@ -14,6 +14,7 @@ change at all.
 """
 
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +156,9 @@ class MultiTaskData:
         missing = [column for column in wanted.values() if column not in frame.columns]
         if missing:
             raise DataError(f"the data has no column {', '.join(map(repr, missing))}; its columns are "
-                            f"{', '.join(map(repr, frame.columns))}. Name the right ones with text=, label=, task=")
+                            f"{', '.join(map(repr, frame.columns))}. Name the right ones with text=, label=, task= "
+                            "(on the command line, rename them in the CSV). A text with labels of several tasks "
+                            "takes one row per task: text, task, label (the long format)")
         tidy = frame.rename(columns={old: new for new, old in wanted.items()})
         tidy = tidy.rename(columns={split: "split"}) if split in frame.columns else tidy
         tidy = tidy.astype({"text": str, "label": str, "task": str})
@@ -170,6 +173,7 @@ class MultiTaskData:
         if label_names is None:
             label_names = {t: () if t in regression else tuple(sorted(rows.label.unique()))
                            for t, rows in tidy.groupby("task", sort=False)}
+            _warn_numeric_classes(label_names)
         return cls(tidy, label_names, name=name)
 
     # --- reading ----------------------------------------------------------------------------
@@ -311,6 +315,19 @@ class MultiTaskData:
     def to_json(self) -> str:
         """The counts as indented JSON (what `python -m mtl_lib data DATASET --json` prints)."""
         return json.dumps(self.counts(), indent=2)
+
+
+MANY_NUMERIC_LABELS = 20  # more distinct labels than this, all numbers: probably a quantity, not classes
+
+
+def _warn_numeric_classes(label_names: Mapping[str, Sequence[str]]) -> None:
+    """Warn about a classification task whose many labels are all numbers: it was likely meant as regression."""
+    for task, labels in label_names.items():
+        numeric = pd.to_numeric(pd.Series(list(labels), dtype=object), errors="coerce").notna().all()
+        if len(labels) > MANY_NUMERIC_LABELS and numeric:
+            warnings.warn(f"task {task!r} has {len(labels)} distinct labels, all numbers: it is a classification "
+                          f"task with {len(labels)} classes. If its labels are quantities, name it in "
+                          "regression= (on the command line, --regression)", stacklevel=3)
 
 
 def _validated(frame: pd.DataFrame, label_names: Mapping[str, Sequence[str]]) -> pd.DataFrame:
