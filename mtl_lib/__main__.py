@@ -11,8 +11,8 @@ from pathlib import Path
 from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import load_run
 from mtl_lib.config import is_smoke
-from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData
-from mtl_lib.errors import CheckpointError, MTLError
+from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData, tokenize
+from mtl_lib.errors import CheckpointError, DataError, MTLError
 from mtl_lib.experiment import GLOVE_DIM, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
@@ -76,6 +76,8 @@ def command_evaluate(args: argparse.Namespace) -> None:
 
 def command_predict(args: argparse.Namespace) -> None:
     """Print the predicted label of a text and every label's probability; without --task, every head's."""
+    if not tokenize(args.text):
+        raise DataError("the text has no words to classify; give a headline or an article")
     run = load_run(args.run)
     if args.task is None:
         for task, prediction in run.predict_all([args.text]).iloc[0].drop("text").items():

@@ -151,6 +151,7 @@ class Trainer:
         self.vocab = vocab
         self.tasks = data.task_names
         self.datasets = {split: encode(data, vocab, split, self.config.max_length) for split in SPLITS}
+        self._check_splits()
         self._check_fits_model()
         self.labeled_texts = self._encode_labeled_texts() if self.config.batching == "text" else None
         self.unlabeled = self._encode_unlabeled() if self.config.unlabeled else {}
@@ -181,6 +182,24 @@ class Trainer:
     def selection_metric(self) -> str:
         """What model selection maximises on dev: accuracy, or R^2 when no task classifies."""
         return "accuracy" if len(self.data.regression_tasks) < len(self.tasks) else "r2"
+
+    def _check_splits(self) -> None:
+        """Model selection reads dev: refuse, before any training, data it could not select on.
+
+        A task with test rows needs dev rows too (else it would train, then fail to be scored);
+        a task with training rows only is an auxiliary task, trained on and never scored.
+        """
+        sizes = {split: {task: len(dataset) for task, dataset in datasets.items()}
+                 for split, datasets in self.datasets.items()}
+        for task in self.tasks:
+            if sizes["test"][task] and not sizes["dev"][task]:
+                raise DataError(
+                    f"task {task!r} has {sizes['test'][task]} test rows but no dev rows, and model selection reads "
+                    "dev: give it dev rows (a split column with train/dev/test), or more rows for the automatic "
+                    "70/10/20 split to draw them from; without test rows it would be an auxiliary task")
+        if not any(sizes["dev"].values()):
+            raise DataError("no task has dev rows, and model selection reads dev: give some task dev rows "
+                            "(a split column with train/dev/test)")
 
     def _check_fits_model(self) -> None:
         """Every task of the data must be a task of the model, with labels its head can output."""

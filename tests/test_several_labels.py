@@ -186,6 +186,8 @@ def test_a_several_label_csv_round_trip_through_train_checkpoint_predict_and_exp
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["tasks"] == metrics["tasks"]
 
+    empty = run_cli("predict", str(tmp_path / "run"), "--text", "  ")
+    assert empty.returncode == 2 and empty.stderr.startswith("error: the text has no words")
     every_head = run_cli("predict", str(tmp_path / "run"), "--text", "w1 w2 w3")
     assert every_head.returncode == 0, every_head.stderr
     lines = every_head.stdout.splitlines()
@@ -222,3 +224,15 @@ def test_fixed_task_weights_come_from_the_config_and_are_checked(several):
         TrainConfig(task_weights=weights)
     with pytest.raises(ConfigError, match='weighting="fixed"'):
         TrainConfig(weighting="fixed")
+
+
+def test_a_task_with_test_rows_but_no_dev_rows_is_refused_before_training():
+    frame = word_sum_frame(60)[lambda f: f.task != "score"].assign(split="train")
+    frame.loc[frame.index[-6:], "split"] = "test"  # the last texts' rows: test, and no task has dev rows
+    data = MultiTaskData.from_frame(frame)
+    vocab = Vocab.build(data.frame.text)
+    with pytest.raises(DataError, match="test rows but no dev rows"):
+        Trainer(untrained_hard(data, vocab), data, vocab, TrainConfig(progress=False))
+    no_dev_at_all = MultiTaskData.from_frame(frame.assign(split="train"))
+    with pytest.raises(DataError, match="no task has dev rows"):
+        Trainer(untrained_hard(no_dev_at_all, vocab), no_dev_at_all, vocab, TrainConfig(progress=False))
