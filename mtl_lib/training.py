@@ -313,7 +313,7 @@ class Trainer:
 
     def task_loss(self, task: str, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy for a classification task; mean squared error for a regression task's one output."""
-        if targets.is_floating_point():
+        if self.data.task(task).is_regression:
             return F.mse_loss(logits.float().squeeze(1), targets.float())
         return F.cross_entropy(logits.float(), targets)
 
