@@ -22,7 +22,8 @@ fi
 
 stamp=".venv/.installed-$(cat requirements.txt pyproject.toml | "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
 if [ ! -e "$stamp" ]; then
-    echo "==> installing the pinned requirements (torch is the CPU build, pinned in requirements.txt)"
+    .venv/bin/python scripts/install_torch.py
+    echo "==> installing the pinned requirements"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
     rm -f .venv/.installed-* && touch "$stamp"
