@@ -24,7 +24,8 @@ GITHUB = re.compile(r"https://github\.com/(?P<path>[A-Za-z0-9][\w.-]*/[\w.-]+?)(
 URL_LINE = re.compile(r'^Repository = ".*"$', re.MULTILINE)
 BADGES = re.compile(r"^\[!\[Open in Colab\].*$", re.MULTILINE)
 README_BLOCK = re.compile(r"<!-- repository links -->\n.*?<!-- /repository links -->", re.DOTALL)
-OPENED_FROM = re.compile(r"(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([\w.-]+/[\w.-]+?)/")
+OPENED_FROM = re.compile(r"(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github|nbviewer\.org/github)"
+                         r"/([\w.-]+/[\w.-]+?)/")
 SETUP_MARK = "# Set-up."
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
@@ -68,6 +69,10 @@ def binder_url(url: str, chapter: str = "") -> str:
     return f"https://mybinder.org/v2/gh/{github_path(url)}/HEAD?urlpath=lab/tree/chapters/{chapter}".rstrip("/")
 
 
+def nbviewer_url(url: str) -> str:
+    return f"https://nbviewer.org/github/{github_path(url)}/tree/main/chapters/"
+
+
 def chapter_badges(url: str, chapter: str) -> str:
     """The badge line at the top of a chapter: open this chapter in Colab, or on Binder."""
     return (f"[![Open in Colab]({COLAB_BADGE})]({colab_url(url, chapter)}) "
@@ -75,10 +80,11 @@ def chapter_badges(url: str, chapter: str) -> str:
 
 
 def readme_links(url: str) -> str:
-    """The README's block of badges and links: the first chapter in Colab, the course on Binder."""
+    """The README's block of badges and links: the first chapter in Colab, the course on Binder and nbviewer."""
     first = "00_welcome_and_data.ipynb"
     return (f"<!-- repository links -->\n{chapter_badges(url, first).replace(binder_url(url, first), binder_url(url))}"
-            f"\n\nRepository: <{url}>. Clone it with `git clone {url}.git`.\n<!-- /repository links -->")
+            f"\n\nRepository: <{url}>. Read the chapters with their outputs on [nbviewer]({nbviewer_url(url)})."
+            f"\n<!-- /repository links -->")
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
@@ -133,7 +139,7 @@ def disagreements(root: Path = ROOT) -> list[str]:
             found.append(f"{path.name}: its second cell is not the generated set-up cell")
     for path in [root / "README.md", *chapters(root)]:
         for other in set(OPENED_FROM.findall(path.read_text())) - {github_path(url)}:
-            found.append(f"{path.name}: opens {other} in Colab or Binder, not {github_path(url)}")
+            found.append(f"{path.name}: opens {other} in Colab, Binder or nbviewer, not {github_path(url)}")
     return found
 
 

@@ -47,7 +47,7 @@ def test_a_new_address_rewrites_everything_and_the_check_sees_a_stale_link(copy_
 
     readme = root / "README.md"
     readme.write_text(readme.read_text() + "\n[Binder](https://mybinder.org/v2/gh/old/place/HEAD)\n")
-    assert repository_url.disagreements(root) == ["README.md: opens old/place in Colab or Binder, not someone/fork"]
+    assert repository_url.disagreements(root) == ["README.md: opens old/place in Colab, Binder or nbviewer, not someone/fork"]
 
 
 def test_an_address_that_is_not_github_is_refused():
