@@ -101,6 +101,9 @@ class TrainConfig:
         if (self.weighting == "fixed") != (self.task_weights is not None):
             raise ConfigError('TrainConfig.task_weights={task: weight} goes with weighting="fixed", and only with it; '
                               f"got weighting={self.weighting!r} and task_weights={self.task_weights!r}")
+        if self.batching == "text" and self.tasks_per_step is not None:
+            raise ConfigError("TrainConfig.tasks_per_step draws tasks for a step, but batching='text' reads batches of "
+                              "texts with all their tasks' labels: leave tasks_per_step unset, or use batching='task'")
         if self.adversarial_weight < 0 or self.difference_weight < 0:
             raise ConfigError("TrainConfig.adversarial_weight and difference_weight must be >= 0")
 
@@ -142,7 +145,7 @@ class Trainer:
     def __init__(self, model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
                  config: TrainConfig | None = None, weighting: LossWeighting | None = None):
         config = config or TrainConfig()
-        if config.tasks_per_step is None:
+        if config.tasks_per_step is None and config.batching == "task":
             config = replace(config, tasks_per_step=1 if model.discriminator is None else DISCRIMINATOR_TASKS_PER_STEP)
         self.config = config
         self.device = torch.device(config.device) if config.device else get_device()

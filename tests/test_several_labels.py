@@ -236,3 +236,8 @@ def test_a_task_with_test_rows_but_no_dev_rows_is_refused_before_training():
     no_dev_at_all = MultiTaskData.from_frame(frame.assign(split="train"))
     with pytest.raises(DataError, match="no task has dev rows"):
         Trainer(untrained_hard(no_dev_at_all, vocab), no_dev_at_all, vocab, TrainConfig(progress=False))
+
+
+def test_batching_by_text_refuses_tasks_per_step_which_it_could_not_honour():
+    with pytest.raises(ConfigError, match="leave tasks_per_step unset"):
+        TrainConfig(batching="text", tasks_per_step=2)
