@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from mtl_lib.attributions import explain
-from mtl_lib.checkpoints import load_run
+from mtl_lib.checkpoints import check_run_target, load_run
 from mtl_lib.config import is_smoke
 from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData, tokenize
 from mtl_lib.errors import CheckpointError, DataError, MTLError
@@ -39,6 +39,7 @@ def command_data(args: argparse.Namespace) -> None:
 
 def command_train(args: argparse.Namespace) -> None:
     """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out."""
+    check_run_target(args.out)
     dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
     data = MultiTaskData.load(dataset, seed=args.split_seed, regression=args.regression)
     encoder = EncoderConfig(kind=args.encoder, embedding_dim=GLOVE_DIM if args.glove else args.embedding_dim,

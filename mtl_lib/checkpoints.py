@@ -1,9 +1,11 @@
 """Saving a trained model so that a new process can rebuild it and predict.
 
-A run directory holds three files, each written atomically:
+A run directory holds three files, and is written as a whole (into a temporary folder beside
+it, then renamed), so an interrupted save leaves the old run or the new one, never a mix:
 
     model.pt     the weights (`state_dict`), loaded with `torch.load(weights_only=True)`
-    run.json     the `ModelSpec` (architecture, encoder, label names) and the training config
+    run.json     the `ModelSpec` (architecture, encoder, label names), the training config,
+                 and the SHA-256 of model.pt, checked on loading
     vocab.json   the vocabulary
 
 `load_run(directory)` rebuilds the model from `run.json` and loads the weights;
@@ -20,7 +22,7 @@ import torch
 from mtl_lib.data import TextDataset, Vocab
 from mtl_lib.data.batching import batches_in_order
 from mtl_lib.errors import CheckpointError, UnknownTaskError
-from mtl_lib.files import atomic_path, write_text_atomically
+from mtl_lib.files import atomic_directory, sha256_of
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.models.multitask import MultiTaskModel, build_model
 
@@ -56,16 +58,33 @@ class ModelSpec:
                    EncoderConfig(**encoder), dict(spec.get("options", {})))
 
 
-def save_run(directory: str | Path, model: MultiTaskModel, spec: ModelSpec, vocab: Vocab,
-             train_config: dict | None = None) -> Path:
-    """Write the weights, the spec and the vocabulary of a trained model into `directory`."""
+def is_run_directory(directory: str | Path) -> bool:
+    return (Path(directory) / SPEC).is_file()
+
+
+def check_run_target(directory: str | Path) -> None:
+    """Refuse, before any training, a `directory` that a run may not replace."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    with atomic_path(directory / WEIGHTS) as partial:
-        torch.save({name: value.cpu() for name, value in model.state_dict().items()}, partial)
-    record = {"spec": spec.to_dict(), "model_class": type(model).__name__, "train_config": train_config or {}}
-    write_text_atomically(directory / SPEC, json.dumps(record, indent=2))
-    vocab.save(directory / VOCAB)
+    if directory.exists() and not (directory.is_dir() and (is_run_directory(directory) or not any(directory.iterdir()))):
+        kind = "a folder of other files" if directory.is_dir() else "a file"
+        raise CheckpointError(f"{directory} is {kind}, not a run folder: save the run to a new or empty folder "
+                              "(an existing run folder is replaced as a whole)")
+
+
+def save_run(directory: str | Path, model: MultiTaskModel, spec: ModelSpec, vocab: Vocab,
+             train_config: dict | None = None, files: dict[str, str] | None = None) -> Path:
+    """Write the weights, the spec and the vocabulary of a trained model, and any other `files`
+    ({name: text}), as the run folder `directory`, replacing a run folder that is there."""
+    directory = Path(directory)
+    check_run_target(directory)
+    with atomic_directory(directory, replaceable=is_run_directory) as partial:
+        torch.save({name: value.cpu() for name, value in model.state_dict().items()}, partial / WEIGHTS)
+        record = {"spec": spec.to_dict(), "model_class": type(model).__name__, "train_config": train_config or {},
+                  "weights_sha256": sha256_of(partial / WEIGHTS)}
+        (partial / SPEC).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        vocab.save(partial / VOCAB)
+        for name, text in (files or {}).items():
+            (partial / name).write_text(text, encoding="utf-8")
     return directory
 
 
@@ -159,7 +178,14 @@ def load_weights(model: MultiTaskModel, directory: str | Path) -> None:
             f"{directory} holds a {saved_architecture!r} model ({saved_class}), but this model is a "
             f"{type(model).__name__}{' with a discriminator' if model.discriminator is not None else ''}. "
             f"Rebuild it with load_run({str(directory)!r}), or build_model({saved_architecture!r}, ...)")
-    state = torch.load(directory / WEIGHTS, map_location="cpu", weights_only=True)
+    if record.get("weights_sha256", sha256_of(directory / WEIGHTS)) != sha256_of(directory / WEIGHTS):
+        raise CheckpointError(f"{directory / WEIGHTS} is not the file {SPEC} was saved with (damaged, or copied "
+                              "from another run): copy the run folder again as a whole, or train it again")
+    try:
+        state = torch.load(directory / WEIGHTS, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several kinds, each with advice that does not apply here
+        raise CheckpointError(f"{directory / WEIGHTS} is damaged or not a mtl_lib checkpoint "
+                              f"({type(exc).__name__}): copy the run folder again, or train it again") from None
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

@@ -18,7 +18,6 @@ import pandas as pd
 from mtl_lib.checkpoints import ModelSpec, save_run
 from mtl_lib.config import seed_everything
 from mtl_lib.data import MultiTaskData, Vocab
-from mtl_lib.files import write_text_atomically
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.models.pretrained import GLOVE_DIM, glove_vectors, init_embedding
 from mtl_lib.training import Trainer, TrainConfig
@@ -55,13 +54,11 @@ class Experiment:
 
     def save(self, directory: str | Path) -> Path:
         """The run directory: checkpoint (see `mtl_lib.checkpoints`), metrics.json, history.csv, steps.csv."""
-        directory = Path(directory)
-        save_run(directory, self.model, self.spec, self.vocab,
-                 self.trainer.config.to_dict() | {"data": self.provenance})
-        write_text_atomically(directory / "metrics.json", json.dumps(self.metrics, indent=2))
-        write_text_atomically(directory / "history.csv", self.trainer.history.to_csv(index=False))
-        write_text_atomically(directory / "steps.csv", self.trainer.step_log.to_csv(index=False))
-        return directory
+        return save_run(directory, self.model, self.spec, self.vocab,
+                        self.trainer.config.to_dict() | {"data": self.provenance},
+                        files={"metrics.json": json.dumps(self.metrics, indent=2),
+                               "history.csv": self.trainer.history.to_csv(index=False),
+                               "steps.csv": self.trainer.step_log.to_csv(index=False)})
 
 
 def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfig | None = None,

@@ -69,3 +69,62 @@ def test_a_folder_that_is_not_a_run_is_named(tmp_path):
 def test_predict_for_an_unknown_task(saved):
     with pytest.raises(UnknownTaskError, match="'BBC' is not a task of this model"):
         load_run(saved[2]).predict("BBC", ["hello"])
+
+
+def copy_of(directory, tmp_path):
+    import shutil
+
+    return shutil.copytree(directory, tmp_path / "copy")
+
+
+def test_weights_from_another_save_beside_this_run_json_are_refused(saved, tmp_path, news):
+    _, _, directory = saved
+    other = run_experiment(news.sample(per_split=60, seed=2), "asp", SMALL,
+                           TrainConfig.for_model("asp", epochs=1, progress=False, seed=5)).save(tmp_path / "other")
+    mixed = copy_of(directory, tmp_path)
+    (mixed / "model.pt").write_bytes((other / "model.pt").read_bytes())
+    with pytest.raises(CheckpointError, match="not the file run.json was saved with"):
+        load_run(mixed)
+
+
+def test_a_damaged_weights_file_gives_one_clear_line_not_torch_advice(saved, tmp_path):
+    _, _, directory = saved
+    damaged = copy_of(directory, tmp_path)
+    (damaged / "model.pt").write_bytes(b"not a checkpoint")
+    record = json.loads((damaged / "run.json").read_text())
+    del record["weights_sha256"]  # a run saved before the checksum existed still gets a clear error
+    (damaged / "run.json").write_text(json.dumps(record))
+    with pytest.raises(CheckpointError, match="damaged or not a mtl_lib checkpoint") as error:
+        load_run(damaged)
+    assert "weights_only" not in str(error.value)
+
+
+def test_an_interrupted_save_leaves_the_old_run_whole(saved, tmp_path, monkeypatch):
+    result, _, directory = saved
+    target = copy_of(directory, tmp_path)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("mtl_lib.data.text.Vocab.save", interrupted)  # after the weights, before the vocabulary
+    with pytest.raises(KeyboardInterrupt):
+        result.save(target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["copy"], "a partial folder was left behind"
+
+
+def test_saving_over_a_run_replaces_it_and_never_over_other_files(saved, tmp_path):
+    result, _, directory = saved
+    target = copy_of(directory, tmp_path)
+    (target / "stale.txt").write_text("from the old run")
+    result.save(target)
+    assert not (target / "stale.txt").exists() and load_run(target)
+    elsewhere = tmp_path / "documents"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("mine")
+    with pytest.raises(CheckpointError, match="a folder of other files, not a run folder"):
+        result.save(elsewhere)
+    with pytest.raises(CheckpointError, match="is a file, not a run folder"):
+        result.save(elsewhere / "notes.txt")
+    assert (elsewhere / "notes.txt").read_text() == "mine"

@@ -73,3 +73,11 @@ def test_errors_are_one_line(trained, two_task_csv, tmp_path):
                            "--out", str(tmp_path / "u"))
     assert no_unlabeled.returncode == 2 and "has no unlabeled texts for its tasks" in no_unlabeled.stderr
     assert len(no_unlabeled.stderr.strip().splitlines()) == 1 and not (tmp_path / "u").exists()
+
+
+def test_an_out_that_is_a_file_is_refused_before_any_training(two_task_csv, tmp_path):
+    taken = tmp_path / "results.txt"
+    taken.write_text("keep me")
+    refused = run_cli("train", "--data", str(two_task_csv), *TRAIN, "--out", str(taken))
+    assert refused.returncode == 2 and "is a file, not a run folder" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and taken.read_text() == "keep me"

@@ -6,7 +6,6 @@ place only when complete: an interrupted or failed download never leaves a
 file that looks finished.
 """
 
-import hashlib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from tqdm.auto import tqdm
 
 from mtl_lib import config
 from mtl_lib.errors import ChecksumError, DownloadError
-from mtl_lib.files import atomic_path
+from mtl_lib.files import atomic_path, sha256_of
 
 CHUNK_BYTES = 1 << 20
 
@@ -35,15 +34,6 @@ class Archive:
     sha256: str | None
     mirror_filename: str
     mirror_sha256: str
-
-
-def sha256_of(path: Path) -> str:
-    """The hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verify(path: Path, expected: str | None) -> None:
