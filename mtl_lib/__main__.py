@@ -70,6 +70,7 @@ def command_evaluate(args: argparse.Namespace) -> None:
         raise CheckpointError(f"{args.run}/run.json does not say which data the model was trained on")
     data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0),
                               regression=provenance.get("regression", ()))
+    data = data.with_label_names(run.spec.label_names)  # the run's label ids, whatever the data holds now
     config = TrainConfig(**{name: value for name, value in run.train_config.items()
                             if name in TrainConfig.__dataclass_fields__} | {"progress": False, "device": "cpu"})
     print(json.dumps(scores(Trainer(run.model, data, run.vocab, config)), indent=2))

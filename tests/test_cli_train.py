@@ -81,3 +81,23 @@ def test_an_out_that_is_a_file_is_refused_before_any_training(two_task_csv, tmp_
     refused = run_cli("train", "--data", str(two_task_csv), *TRAIN, "--out", str(taken))
     assert refused.returncode == 2 and "is a file, not a run folder" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and taken.read_text() == "keep me"
+
+
+def test_evaluate_scores_with_the_run_own_labels_when_the_csv_changed(two_task_csv, tmp_path):
+    from mtl_lib import MultiTaskData, load_run
+
+    csv = tmp_path / "data.csv"
+    csv.write_bytes(two_task_csv.read_bytes())
+    assert run_cli("train", "--data", str(csv), *TRAIN, "--out", str(tmp_path / "run")).returncode == 0
+    rows = pd.read_csv(csv)
+    rows[rows.label != "business"].to_csv(csv, index=False)  # the first of BBC's labels: every id would shift
+    evaluated = run_cli("evaluate", str(tmp_path / "run"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    accuracy = json.loads(evaluated.stdout)["tasks"]["bbc articles"]["test"]["accuracy"]
+    test = MultiTaskData.load(str(csv)).frame.query("task == 'bbc articles' and split == 'test'")
+    predicted = load_run(tmp_path / "run").predict("bbc articles", list(test.text)).label
+    assert accuracy == pytest.approx((predicted.to_numpy() == test.label.to_numpy()).mean())
+
+    rows.assign(label=rows.label.replace({"sport": "football"})).to_csv(csv, index=False)
+    unknown = run_cli("evaluate", str(tmp_path / "run"))
+    assert unknown.returncode == 2 and "'football' is not a label of task 'bbc articles'" in unknown.stderr

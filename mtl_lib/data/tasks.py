@@ -240,6 +240,18 @@ class MultiTaskData:
 
     # --- deriving ---------------------------------------------------------------------------
 
+    def with_label_names(self, label_names: Mapping[str, Sequence[str]]) -> "MultiTaskData":
+        """The same examples, their labels numbered as `label_names` lists them (a saved model's order).
+
+        A task, or a label of a task, that `label_names` does not have is an error that names it.
+        """
+        unknown = sorted(set(self.tasks) - set(label_names))
+        if unknown:
+            raise UnknownTaskError(f"the data has tasks the label names do not: {', '.join(unknown)} "
+                                   f"(those have: {', '.join(label_names)})")
+        return MultiTaskData(self.frame, {task: tuple(label_names[task]) for task in self.tasks}, self.unlabeled,
+                             name=self.name)
+
     def with_task(self, name: str, rows: pd.DataFrame, label_names: Sequence[str] = ()) -> "MultiTaskData":
         """A copy with one more task, whose `rows` (columns text, label, split) may repeat existing texts.
 
