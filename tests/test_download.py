@@ -10,6 +10,7 @@ import pytest
 from mtl_lib import config
 from mtl_lib.data import MultiTaskData
 from mtl_lib.data import sources as sources_module
+from mtl_lib.data import download as download_module
 from mtl_lib.data.download import Archive, download, fetch
 from mtl_lib.data.sources import SOURCES, parse_bbc, parse_fdu_mtl, parse_news
 from mtl_lib.errors import ChecksumError, CorruptArchiveError, DownloadError
@@ -26,6 +27,12 @@ def payload(tmp_path):
     path.parent.mkdir()
     path.write_bytes(b"PK-not-really-a-zip" * 1000)
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_pauses(monkeypatch):
+    """Retries without the back-off pauses, so that failing downloads fail in milliseconds."""
+    monkeypatch.setattr(download_module, "RETRY_SECONDS", (0, 0, 0))
 
 
 def leftovers(directory):
