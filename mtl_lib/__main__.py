@@ -231,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     except MTLError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing half-written was left (a run folder is saved whole or not at all)",
+              file=sys.stderr)
+        return 130
     return 0
 
 

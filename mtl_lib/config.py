@@ -12,6 +12,8 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from mtl_lib.errors import ConfigError
+
 T = TypeVar("T")
 
 
@@ -25,10 +27,24 @@ def pick(full: T, smoke: T) -> T:
     return smoke if is_smoke() else full
 
 
+def usable_device(name: str) -> torch.device:
+    """The device called `name`, if this machine has it; otherwise a `ConfigError` saying what it has."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"{name!r} is not a device name; use cpu, cuda, cuda:1 or mps") from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    count = torch.cuda.device_count() if device.type == "cuda" else 1
+    if not available.get(device.type, False) or (device.index or 0) >= count:
+        raise ConfigError(f"device {name!r} is not available on this machine, which has: "
+                          f"{', '.join(kind for kind, here in available.items() if here)}")
+    return device
+
+
 def get_device() -> torch.device:
     """The best device here: CUDA, then Apple MPS, then CPU (`MTL_DEVICE` overrides)."""
     if name := os.environ.get("MTL_DEVICE"):
-        return torch.device(name)
+        return usable_device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():

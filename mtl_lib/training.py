@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from mtl_lib.config import get_device
+from mtl_lib.config import get_device, usable_device
 from mtl_lib.data import (SPLITS, Batch, LabeledTexts, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, encode,
                           encode_labeled_texts, has_label, labeled_texts_loader, make_sampler, task_loader)
 from mtl_lib.data.batching import SAMPLERS, TextDataset
@@ -104,6 +104,8 @@ class TrainConfig:
         if self.batching == "text" and self.tasks_per_step is not None:
             raise ConfigError("TrainConfig.tasks_per_step draws tasks for a step, but batching='text' reads batches of "
                               "texts with all their tasks' labels: leave tasks_per_step unset, or use batching='task'")
+        if self.device is not None:
+            usable_device(self.device)
         if self.adversarial_weight < 0 or self.difference_weight < 0:
             raise ConfigError("TrainConfig.adversarial_weight and difference_weight must be >= 0")
 
@@ -148,7 +150,7 @@ class Trainer:
         if config.tasks_per_step is None and config.batching == "task":
             config = replace(config, tasks_per_step=1 if model.discriminator is None else DISCRIMINATOR_TASKS_PER_STEP)
         self.config = config
-        self.device = torch.device(config.device) if config.device else get_device()
+        self.device = usable_device(config.device) if config.device else get_device()
         self.model = model.to(self.device)
         self.data = data
         self.vocab = vocab

@@ -101,3 +101,26 @@ def test_evaluate_scores_with_the_run_own_labels_when_the_csv_changed(two_task_c
     rows.assign(label=rows.label.replace({"sport": "football"})).to_csv(csv, index=False)
     unknown = run_cli("evaluate", str(tmp_path / "run"))
     assert unknown.returncode == 2 and "'football' is not a label of task 'bbc articles'" in unknown.stderr
+
+
+def test_a_device_this_machine_lacks_or_that_does_not_exist_is_refused_before_training(two_task_csv, tmp_path):
+    import torch
+
+    if not torch.cuda.is_available():
+        no_cuda = run_cli("train", "--data", str(two_task_csv), *TRAIN, "--device", "cuda", "--out", str(tmp_path / "a"))
+        assert no_cuda.returncode == 2 and "device 'cuda' is not available on this machine, which has: cpu" in no_cuda.stderr
+    unknown = run_cli("train", "--data", str(two_task_csv), *TRAIN, "--device", "gpu0", "--out", str(tmp_path / "b"))
+    assert unknown.returncode == 2 and "'gpu0' is not a device name" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1 and not any(tmp_path.iterdir())
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(monkeypatch, capsys):
+    from mtl_lib import __main__ as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.MultiTaskData, "load", interrupted)
+    assert cli.main(["data", "news"]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "interrupted: nothing half-written was left (a run folder is saved whole or not at all)"]
