@@ -6,6 +6,7 @@ Every `MTLError` is printed as one line, `error: ...`, with exit status 2.
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from mtl_lib.attributions import explain
@@ -224,7 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings on the command line read like its errors: `warning: ...`, one line, no source location."""
+    return f"warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = one_line_warning
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)

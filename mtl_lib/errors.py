@@ -43,3 +43,7 @@ class ConfigError(MTLError, ValueError):
 
 class CheckpointError(MTLError):
     """A run directory or checkpoint that cannot be loaded as asked."""
+
+
+class DataWarning(UserWarning):
+    """Data that trains, but not as its owner probably means: a task too small or with one label."""

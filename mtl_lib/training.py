@@ -26,6 +26,7 @@ with training rows only (an auxiliary task) is trained on and never selected on.
 """
 
 import math
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
@@ -41,7 +42,7 @@ from mtl_lib.config import get_device, usable_device
 from mtl_lib.data import (SPLITS, Batch, LabeledTexts, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, encode,
                           encode_labeled_texts, has_label, labeled_texts_loader, make_sampler, task_loader)
 from mtl_lib.data.batching import SAMPLERS, TextDataset
-from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
+from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
 from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
                             discriminator_accuracy, make_weighting)
 from mtl_lib.metrics import average, score, score_regression
@@ -50,6 +51,7 @@ from mtl_lib.models.multitask import ModelOutput, MultiTaskModel
 
 SCHEDULES = ("constant", "ganin")
 BATCHINGS = ("task", "text")  # a batch of one task's examples, or of texts with every label they carry
+MIN_TRAIN_ROWS = 10  # fewer training rows than this, and a task is warned of as unlearnable
 DISCRIMINATOR_TASKS_PER_STEP = 4  # the default tasks_per_step of a model with a task discriminator
 
 
@@ -205,6 +207,23 @@ class Trainer:
         if not any(sizes["dev"].values()):
             raise DataError("no task has dev rows, and model selection reads dev: give some task dev rows "
                             "(a split column with train/dev/test)")
+        self._warn_unlearnable_tasks(sizes["train"])
+
+    def _warn_unlearnable_tasks(self, train_sizes: dict[str, int]) -> None:
+        """Warn, before training, of a task that trains but cannot learn: the rule is fewer than
+        `MIN_TRAIN_ROWS` training rows, or one label in all of them (its head learns a constant, and
+        a score of 1.0 from a constant would lift the average while saying nothing)."""
+        for task in self.tasks:
+            if train_sizes[task] < MIN_TRAIN_ROWS:
+                warnings.warn(f"task {task!r} has {train_sizes[task]} training rows, too few to learn from "
+                              f"(fewer than {MIN_TRAIN_ROWS}); give it more rows or leave it out", DataWarning,
+                              stacklevel=4)
+            labels = set(self.datasets["train"][task].labels)
+            if not self.data.task(task).is_regression and len(labels) == 1:
+                only = self.data.task(task).label_names[labels.pop()]
+                warnings.warn(f"every training row of task {task!r} has the label {only!r}: its head can only learn "
+                              f"to predict {only!r}, and its scores say nothing; give it rows of its other labels "
+                              "or leave it out", DataWarning, stacklevel=4)
 
     def _check_fits_model(self) -> None:
         """Every task of the data must be a task of the model, with labels its head can output."""

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, Trainer, build_model, build_vocab, run_experiment
-from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
+from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
 from mtl_lib.experiment import repeat_experiment, summarize
 from mtl_lib.models import MODELS
 from mtl_lib.training import DISCRIMINATOR_TASKS_PER_STEP
@@ -197,3 +197,19 @@ def test_unlabeled_training_needs_a_discriminator_and_unlabeled_texts(small_news
         Trainer(build_model("sp", len(vocab), num_labels, SMALL), small_news, vocab, quick(unlabeled=True))
     with pytest.raises(DataError, match="has no unlabeled texts"):
         Trainer(build_model("asp", len(vocab), num_labels, SMALL), small_news, vocab, quick(unlabeled=True))
+
+
+def test_a_task_that_cannot_learn_is_warned_of_before_training(small_news):
+    rows = small_news.frame
+    reuters = rows[rows.task == "Reuters"]
+    one_label = reuters.assign(task="one label", label=reuters.label.iloc[0])
+    tiny = pd.concat([reuters[reuters.split == "train"].head(4), reuters[reuters.split != "train"].head(6)])
+    data = MultiTaskData.from_frame(pd.concat([reuters, one_label, tiny.assign(task="tiny")]))
+    vocab = build_vocab(data)
+    model = build_model("hard", len(vocab), {task: t.num_outputs for task, t in data.tasks.items()}, SMALL)
+    with pytest.warns(DataWarning) as warned:
+        Trainer(model, data, vocab, quick())
+    messages = sorted(str(w.message) for w in warned)
+    assert len(messages) == 2
+    assert messages[0].startswith(f"every training row of task 'one label' has the label {reuters.label.iloc[0]!r}")
+    assert messages[1].startswith("task 'tiny' has 4 training rows, too few to learn from")

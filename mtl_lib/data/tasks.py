@@ -27,7 +27,8 @@ from mtl_lib.data.download import fetch
 from mtl_lib.data.sources import SOURCES
 from mtl_lib.data.splits import SPLITS, stratified_grouped_split
 from mtl_lib.files import write_text_atomically
-from mtl_lib.errors import CorruptArchiveError, DataError, UnknownDatasetError, UnknownLabelError, UnknownTaskError
+from mtl_lib.errors import (CorruptArchiveError, DataError, DataWarning, UnknownDatasetError, UnknownLabelError,
+                            UnknownTaskError)
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,7 @@ def _warn_numeric_classes(label_names: Mapping[str, Sequence[str]]) -> None:
         if len(labels) > MANY_NUMERIC_LABELS and numeric:
             warnings.warn(f"task {task!r} has {len(labels)} distinct labels, all numbers: it is a classification "
                           f"task with {len(labels)} classes. If its labels are quantities, name it in "
-                          "regression= (on the command line, --regression)", stacklevel=3)
+                          "regression= (on the command line, --regression)", DataWarning, stacklevel=3)
 
 
 def _validated(frame: pd.DataFrame, label_names: Mapping[str, Sequence[str]]) -> pd.DataFrame:
