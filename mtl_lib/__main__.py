@@ -26,7 +26,7 @@ from mtl_lib.widgets import article_document
 
 def command_data(args: argparse.Namespace) -> None:
     """Print a data set's examples per task, split and label, or export its splits as CSV."""
-    data = MultiTaskData.load(args.dataset, seed=args.seed, regression=args.regression)
+    data = MultiTaskData.load(args.dataset, seed=args.seed, regression=args.regression, **csv_columns(args))
     if args.export:
         for path in data.export(args.export):
             print(f"wrote {path}")
@@ -42,7 +42,7 @@ def command_train(args: argparse.Namespace) -> None:
     """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out."""
     check_run_target(args.out)
     dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
-    data = MultiTaskData.load(dataset, seed=args.split_seed, regression=args.regression)
+    data = MultiTaskData.load(dataset, seed=args.split_seed, regression=args.regression, **csv_columns(args))
     encoder = EncoderConfig(kind=args.encoder, embedding_dim=GLOVE_DIM if args.glove else args.embedding_dim,
                             hidden_dim=args.hidden_dim)
     config = TrainConfig.for_model(
@@ -54,7 +54,7 @@ def command_train(args: argparse.Namespace) -> None:
                                            ("difference_weight", args.difference_weight)) if value is not None})
     result = run_experiment(data, args.model, encoder, config, glove=args.glove,
                             provenance={"dataset": dataset, "split_seed": args.split_seed,
-                                        "regression": list(args.regression)})
+                                        "regression": list(args.regression), "columns": csv_columns(args)})
     result.save(args.out)
     if args.glove:
         print(f"GloVe 6B 50d covers {result.provenance['glove_coverage']:.1%} of the vocabulary", file=sys.stderr)
@@ -70,7 +70,7 @@ def command_evaluate(args: argparse.Namespace) -> None:
     if "dataset" not in provenance:
         raise CheckpointError(f"{args.run}/run.json does not say which data the model was trained on")
     data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0),
-                              regression=provenance.get("regression", ()))
+                              regression=provenance.get("regression", ()), **provenance.get("columns", {}))
     data = data.with_label_names(run.spec.label_names)  # the run's label ids, whatever the data holds now
     config = TrainConfig(**{name: value for name, value in run.train_config.items()
                             if name in TrainConfig.__dataclass_fields__} | {"progress": False, "device": "cpu"})
@@ -139,41 +139,83 @@ def command_reproduce(args: argparse.Namespace) -> None:
     print("Wall time per run here: " + ", ".join(f"{method} {row['mean']:.0f} s" for method, row in seconds.iterrows()))
 
 
+ENVIRONMENT = """\
+environment:
+  MTL_DATA_MIRROR  read the data archives from this folder, never download (see data/README.md)
+  MTL_DATA_DIR     where downloads are cached (default: data/ in the checkout, else ~/.cache/mtl_lib)
+  MTL_DEVICE       force a device: cpu, cuda, cuda:1, mps (default: the best available)
+  MTL_SMOKE=1      reproduce trains on a few rows per domain, to check the pipeline in seconds
+                   (train, evaluate, predict and explain run as asked)"""
+
+EXAMPLES = """\
+examples:
+  python -m mtl_lib data news
+  python -m mtl_lib train --data news --model asp --encoder cnn --epochs 4 --out runs/asp
+  python -m mtl_lib train --data my.csv --text-column headline --label-column topic --task-column site \\
+      --model hard --out runs/mine
+  python -m mtl_lib predict runs/asp --text "Fed raises rates again"
+  python -m mtl_lib explain runs/asp --task Reuters --text "Fed raises rates again" --html view.html
+  python -m mtl_lib reproduce liu2017 --table-only"""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Every option's default in its help line; the epilog's layout kept as written."""
+
+
+def add_csv_arguments(parser: argparse.ArgumentParser) -> None:
+    """How a CSV's columns and tasks are read (a built-in data set ignores these)."""
+    parser.add_argument("--text-column", default="text", metavar="NAME", help="the CSV column holding the text")
+    parser.add_argument("--label-column", default="label", metavar="NAME", help="the CSV column holding the label")
+    parser.add_argument("--task-column", default="task", metavar="NAME", help="the CSV column naming the task")
+    parser.add_argument("--regression", nargs="+", default=[], metavar="TASK",
+                        help="CSV tasks whose labels are numbers: a one-output head, mean squared error, R^2")
+
+
+def csv_columns(args: argparse.Namespace) -> dict[str, str]:
+    return {"text": args.text_column, "label": args.label_column, "task": args.task_column}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mtl_lib", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m mtl_lib", description=__doc__.splitlines()[0],
+                                     epilog=f"{ENVIRONMENT}\n\n{EXAMPLES}", formatter_class=HelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    data = commands.add_parser("data", help="inspect or export a data set")
+    def add_parser(name: str, **kwargs) -> argparse.ArgumentParser:
+        return commands.add_parser(name, formatter_class=HelpFormatter, epilog=ENVIRONMENT, **kwargs)
+
+    data = add_parser("data", help="inspect or export a data set")
     data.add_argument("dataset", help=f"a built-in data set ({', '.join(SOURCES)}) or a CSV path")
     data.add_argument("--json", action="store_true", help="print {task: {split: {label: count}}} as JSON")
     data.add_argument("--export", metavar="DIR", help="write DIR/<split>.csv with columns task,text,label")
     data.add_argument("--seed", type=int, default=0, help="seed of the train/dev/test split")
-    data.add_argument("--regression", nargs="+", default=[], metavar="TASK", help="CSV tasks whose labels are numbers")
+    add_csv_arguments(data)
     data.set_defaults(handler=command_data)
 
-    train = commands.add_parser("train", help="train a model and save its run directory")
+    train = add_parser("train", help="train a model and save its run directory")
     train.add_argument("--data", required=True, help=f"a built-in data set ({', '.join(SOURCES)}) or a CSV path")
     train.add_argument("--model", required=True, choices=MODELS, help="the architecture")
-    train.add_argument("--encoder", default="lstm", choices=("bow", "cnn", "lstm"))
-    train.add_argument("--epochs", type=int, default=6)
+    train.add_argument("--encoder", default="lstm", choices=("bow", "cnn", "lstm"),
+                       help="bag of embeddings, CNN or BiLSTM")
+    train.add_argument("--epochs", type=int, default=6, help="passes over the training data")
     train.add_argument("--seed", type=int, default=0, help="seed of initialisation and training order")
     train.add_argument("--split-seed", type=int, default=0, help="seed of the train/dev/test split")
+    add_csv_arguments(train)
     train.add_argument("--out", required=True, metavar="DIR", help="the run directory to write")
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
-    train.add_argument("--embedding-dim", type=int, default=64)
-    train.add_argument("--hidden-dim", type=int, default=64)
+    train.add_argument("--batch-size", type=int, default=32, help="examples per batch")
+    train.add_argument("--lr", type=float, default=TrainConfig.learning_rate, help="Adam's learning rate")
+    train.add_argument("--embedding-dim", type=int, default=64, help="size of the word vectors")
+    train.add_argument("--hidden-dim", type=int, default=64, help="size of the encoder's output")
     train.add_argument("--max-length", type=int, default=64, help="tokens kept per text")
-    train.add_argument("--sampler", default="proportional", choices=SAMPLERS)
-    train.add_argument("--weighting", default="equal", choices=[w for w in WEIGHTINGS if w != "fixed"])
+    train.add_argument("--sampler", default="proportional", choices=SAMPLERS,
+                       help="how each step picks its task (see mtl_lib.data.batching)")
+    train.add_argument("--weighting", default="equal", choices=[w for w in WEIGHTINGS if w != "fixed"],
+                       help="how the tasks' losses are weighted (see mtl_lib.losses)")
     train.add_argument("--adversarial-weight", type=float, help="lambda (asp)")
     train.add_argument("--schedule", choices=SCHEDULES, help="lambda schedule (asp)")
     train.add_argument("--difference-weight", type=float,
                        help="gamma, weight of the mean squared correlation (asp default 1.0)")
     train.add_argument("--unlabeled", action="store_true",
                        help="asp: the discriminator also reads the data set's unlabeled texts (fdu-mtl)")
-    train.add_argument("--regression", nargs="+", default=[], metavar="TASK",
-                       help="CSV tasks whose labels are numbers: a one-output head, mean squared error, R^2")
     train.add_argument("--batching", default="task", choices=BATCHINGS,
                        help="task: each batch one task's examples; text: batches of texts with every label they "
                             "carry, for CSVs whose texts are labelled for several tasks (not asp)")
@@ -183,33 +225,33 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(handler=command_train)
 
-    evaluate = commands.add_parser("evaluate", help="score a saved run again from its checkpoint")
-    evaluate.add_argument("run", metavar="RUN_DIR")
+    evaluate = add_parser("evaluate", help="score a saved run again from its checkpoint")
+    evaluate.add_argument("run", metavar="RUN_DIR", help="a run directory written by train")
     evaluate.set_defaults(handler=command_evaluate)
 
-    predict = commands.add_parser("predict", help="classify one text with a saved run")
-    predict.add_argument("run", metavar="RUN_DIR")
+    predict = add_parser("predict", help="classify one text with a saved run")
+    predict.add_argument("run", metavar="RUN_DIR", help="a run directory written by train")
     predict.add_argument("--task", help="which task's head to use (a publication); default: every head")
-    predict.add_argument("--text", required=True)
+    predict.add_argument("--text", required=True, help="the headline or article to classify")
     predict.set_defaults(handler=command_predict)
 
-    explain_text = commands.add_parser("explain", help="write the article view of one text as an HTML page")
+    explain_text = add_parser("explain", help="write the article view of one text as an HTML page")
     explain_text.add_argument("run", metavar="RUN_DIR", help="a saved sp or asp run (hard: shared channel only)")
     explain_text.add_argument("--task", required=True, help="which task's head to use (a publication)")
-    explain_text.add_argument("--text", required=True)
+    explain_text.add_argument("--text", required=True, help="the headline or article to explain")
     explain_text.add_argument("--html", required=True, metavar="FILE", help="the HTML page to write")
     explain_text.add_argument("--steps", type=int, default=32, help="integration steps of integrated gradients")
     explain_text.add_argument("--max-length", type=int, help="tokens read (default: as in training)")
     explain_text.set_defaults(handler=command_explain)
 
-    paper = commands.add_parser("reproduce", help="reproduce a paper's table: runs, stored results, the table")
+    paper = add_parser("reproduce", help="reproduce a paper's table: runs, stored results, the table")
     paper.add_argument("paper", choices=("liu2017", "liu2017-transfer"),
                        help="liu2017: Liu, Qiu & Huang (2017), Table 2, on fdu-mtl; liu2017-transfer: its Table 3")
     paper.add_argument("--encoder", default="cnn", choices=ENCODERS,
                        help="cnn (as the strongest public re-implementations) or lstm (a BiLSTM, as the paper)")
     paper.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS, metavar="METHOD",
                        help=f"any of {', '.join(METHODS)} (default: all)")
-    paper.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], metavar="SEED")
+    paper.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], metavar="SEED", help="one run per seed")
     paper.add_argument("--tasks", nargs="+", metavar="TASK", help="a subset of the 16 domains (default: all)")
     paper.add_argument("--sources", nargs="+", default=["sp", "asp"], choices=("sp", "asp"), metavar="METHOD",
                        help="liu2017-transfer: whose shared layer is transferred (default: sp asp)")

@@ -124,3 +124,31 @@ def test_ctrl_c_prints_one_line_and_exits_130(monkeypatch, capsys):
     assert cli.main(["data", "news"]) == 130
     assert capsys.readouterr().err.strip().splitlines() == [
         "interrupted: nothing half-written was left (a run folder is saved whole or not at all)"]
+
+
+def test_every_option_of_every_command_has_a_help_line_and_the_help_names_the_environment():
+    from mtl_lib.__main__ import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0]  # the sub-command action: its choices are the commands
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{name} {action.option_strings[0]} has no help line"
+        shown = command.format_help()
+        assert "MTL_DATA_MIRROR" in shown and "MTL_SMOKE" in shown
+    assert "(default: 6)" in commands.choices["train"].format_help()
+    assert "examples:" in parser.format_help()
+
+
+def test_a_csv_with_other_column_names_trains_and_evaluates_with_the_column_flags(two_task_csv, tmp_path):
+    csv = tmp_path / "renamed.csv"
+    pd.read_csv(two_task_csv).rename(columns={"text": "headline", "label": "topic", "task": "site"}).to_csv(csv)
+    missing = run_cli("train", "--data", str(csv), *TRAIN, "--out", str(tmp_path / "no"))
+    assert missing.returncode == 2 and "--text-column, --label-column, --task-column" in missing.stderr
+    columns = ["--text-column", "headline", "--label-column", "topic", "--task-column", "site"]
+    trained = run_cli("train", "--data", str(csv), *columns, *TRAIN, "--out", str(tmp_path / "run"))
+    assert trained.returncode == 0, trained.stderr
+    evaluated = run_cli("evaluate", str(tmp_path / "run"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["tasks"] == json.loads((tmp_path / "run" / "metrics.json").read_text())["tasks"]

@@ -158,7 +158,7 @@ class MultiTaskData:
         if missing:
             raise DataError(f"the data has no column {', '.join(map(repr, missing))}; its columns are "
                             f"{', '.join(map(repr, frame.columns))}. Name the right ones with text=, label=, task= "
-                            "(on the command line, rename them in the CSV). A text with labels of several tasks "
+                            "(on the command line, --text-column, --label-column, --task-column). A text with labels of several tasks "
                             "takes one row per task: text, task, label (the long format)")
         tidy = frame.rename(columns={old: new for new, old in wanted.items()})
         tidy = tidy.rename(columns={split: "split"}) if split in frame.columns else tidy
