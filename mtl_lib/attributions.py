@@ -102,20 +102,11 @@ def integrated_gradients(model: MultiTaskModel, task: str, tokens: Tensor, lengt
         baseline_logits = f(torch.zeros_like(embedded), torch.zeros_like(embedded), lengths)  # (batch, labels)
     targets = logits.argmax(dim=1) if targets is None else targets.to(logits.device)
     alphas = (torch.arange(steps, device=embedded.device, dtype=embedded.dtype) + 0.5) / steps  # midpoints
-    shared_sum, private_sum = torch.zeros_like(embedded), torch.zeros_like(embedded)  # gradients added up
 
-    # Several points of the path as one batch: (points * batch, seq, emb), point-major.
-    for chunk in alphas.split(max(1, PATH_ROWS // batch)):
-        points = len(chunk)
-        path = (chunk.view(points, 1, 1, 1) * embedded.unsqueeze(0)).reshape(points * batch, seq, -1)
-        shared_in = path.clone().requires_grad_(True)
-        private_in = path.clone().requires_grad_(True)
-        path_logits = f(shared_in, private_in, lengths.repeat(points))  # (points * batch, labels)
-        chosen = path_logits.gather(1, targets.repeat(points).unsqueeze(1))  # (points * batch, 1)
-        shared_grad, private_grad = torch.autograd.grad(chosen.sum(), [shared_in, private_in], allow_unused=True)
-        shared_sum += shared_grad.view(points, batch, seq, -1).sum(dim=0)
-        if private_grad is not None:  # None for hard sharing: the private input is never read
-            private_sum += private_grad.view(points, batch, seq, -1).sum(dim=0)
+    # cuDNN computes an RNN's backward pass in training mode only, and the model is in eval mode
+    # (no dropout): on CUDA, the path's gradients are taken with cuDNN off, by PyTorch's own kernels.
+    with torch.backends.cudnn.flags(enabled=False):
+        shared_sum, private_sum = _path_gradients(f, embedded, lengths, targets, alphas)
 
     def attribute(gradient_sum: Tensor) -> Tensor:
         return (embedded * gradient_sum / steps).sum(dim=-1)  # (batch, seq): E . mean gradient
@@ -128,6 +119,28 @@ def integrated_gradients(model: MultiTaskModel, task: str, tokens: Tensor, lengt
         "target_logit": logits.gather(1, targets.unsqueeze(1)).squeeze(1),
         "baseline_logit": baseline_logits.gather(1, targets.unsqueeze(1)).squeeze(1),
     }
+
+
+def _path_gradients(f: Callable[[Tensor, Tensor, Tensor], Tensor], embedded: Tensor, lengths: Tensor,
+                    targets: Tensor, alphas: Tensor) -> tuple[Tensor, Tensor]:
+    """The target logit's gradients with respect to each channel's input, added up over the path's points.
+
+    Several points of the path go through the model as one batch: (points * batch, seq, emb), point-major.
+    """
+    batch, seq, _ = embedded.shape
+    shared_sum, private_sum = torch.zeros_like(embedded), torch.zeros_like(embedded)
+    for chunk in alphas.split(max(1, PATH_ROWS // batch)):
+        points = len(chunk)
+        path = (chunk.view(points, 1, 1, 1) * embedded.unsqueeze(0)).reshape(points * batch, seq, -1)
+        shared_in = path.clone().requires_grad_(True)
+        private_in = path.clone().requires_grad_(True)
+        path_logits = f(shared_in, private_in, lengths.repeat(points))  # (points * batch, labels)
+        chosen = path_logits.gather(1, targets.repeat(points).unsqueeze(1))  # (points * batch, 1)
+        shared_grad, private_grad = torch.autograd.grad(chosen.sum(), [shared_in, private_in], allow_unused=True)
+        shared_sum += shared_grad.view(points, batch, seq, -1).sum(dim=0)
+        if private_grad is not None:  # None for hard sharing: the private input is never read
+            private_sum += private_grad.view(points, batch, seq, -1).sum(dim=0)
+    return shared_sum, private_sum
 
 
 @dataclass

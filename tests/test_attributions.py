@@ -66,6 +66,24 @@ def test_walking_the_path_in_chunks_gives_the_same_attributions(monkeypatch):
         assert torch.allclose(in_chunks[channel], at_once[channel])
 
 
+def test_the_path_is_walked_with_cudnn_off_whose_rnn_backward_needs_training_mode(monkeypatch):
+    """On CUDA, cuDNN refuses an LSTM's backward pass in eval mode; PyTorch's own kernels do not."""
+    from mtl_lib import attributions
+
+    seen = []
+    walk = attributions._path_gradients
+
+    def watched(*args):
+        seen.append(torch.backends.cudnn.enabled)
+        return walk(*args)
+
+    monkeypatch.setattr(attributions, "_path_gradients", watched)
+    model = smooth_model()
+    batch = a_batch()
+    integrated_gradients(model, "a", batch.tokens, batch.lengths, steps=4)
+    assert seen == [False] and torch.backends.cudnn.enabled  # off for the path, on again after
+
+
 def test_the_riemann_error_falls_as_the_steps_grow():
     model = smooth_model()
     batch = a_batch()
