@@ -186,6 +186,7 @@ def linear_cka(x: np.ndarray, y: np.ndarray) -> float:
     """
     if len(x) != len(y):
         raise DataError(f"both representations must be of the same texts; got {len(x)} and {len(y)} rows")
+    x, y = x.astype(np.float64), y.astype(np.float64)  # float32 sums would put the diagonal above 1
     x = x - x.mean(axis=0)  # (texts, dx)
     y = y - y.mean(axis=0)  # (texts, dy)
     cross = np.linalg.norm(y.T @ x) ** 2  # ||Y^T X||_F^2
