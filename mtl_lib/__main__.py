@@ -12,12 +12,14 @@ from pathlib import Path
 from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import check_run_target, load_run
 from mtl_lib.config import is_smoke
-from mtl_lib.data import SAMPLERS, SOURCES, MultiTaskData, tokenize
-from mtl_lib.errors import CheckpointError, DataError, MTLError
-from mtl_lib.experiment import GLOVE_DIM, run_experiment, scores
+from mtl_lib.data import SAMPLERS, SOURCES, SPLITS, MultiTaskData, tokenize
+from mtl_lib.errors import DataError, MTLError
+from mtl_lib.experiment import GLOVE_DIM, load_data, run_data, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
 from mtl_lib.models import MODELS, EncoderConfig
+from mtl_lib.newsie import build_app
+from mtl_lib.newsie.build import ARTICLES, STEPS, WORDS
 from mtl_lib.reproduce import (ENCODERS, HELD_OUT, METHODS, PAPER, format_table, load_results, paper_table,
                                reproduce, timing, transfer, transfer_table)
 from mtl_lib.training import BATCHINGS, SCHEDULES, Trainer, TrainConfig
@@ -42,9 +44,11 @@ def command_train(args: argparse.Namespace) -> None:
     """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out."""
     check_run_target(args.out)
     dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
-    data = MultiTaskData.load(dataset, seed=args.split_seed, regression=args.regression, **csv_columns(args))
+    provenance = {"dataset": dataset, "split_seed": args.split_seed, "regression": list(args.regression),
+                  "columns": csv_columns(args)} | ({} if args.per_split is None else {"per_split": args.per_split})
+    data = load_data(provenance)
     encoder = EncoderConfig(kind=args.encoder, embedding_dim=GLOVE_DIM if args.glove else args.embedding_dim,
-                            hidden_dim=args.hidden_dim)
+                            hidden_dim=args.hidden_dim, kernel_sizes=tuple(args.kernel_sizes))
     config = TrainConfig.for_model(
         args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
@@ -52,9 +56,7 @@ def command_train(args: argparse.Namespace) -> None:
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
-    result = run_experiment(data, args.model, encoder, config, glove=args.glove,
-                            provenance={"dataset": dataset, "split_seed": args.split_seed,
-                                        "regression": list(args.regression), "columns": csv_columns(args)})
+    result = run_experiment(data, args.model, encoder, config, glove=args.glove, provenance=provenance)
     result.save(args.out)
     if args.glove:
         print(f"GloVe 6B 50d covers {result.provenance['glove_coverage']:.1%} of the vocabulary", file=sys.stderr)
@@ -66,12 +68,7 @@ def command_train(args: argparse.Namespace) -> None:
 def command_evaluate(args: argparse.Namespace) -> None:
     """Rebuild the model from its checkpoint, score it again on its data, and print the metrics."""
     run = load_run(args.run)
-    provenance = run.train_config.get("data", {})
-    if "dataset" not in provenance:
-        raise CheckpointError(f"{args.run}/run.json does not say which data the model was trained on")
-    data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0),
-                              regression=provenance.get("regression", ()), **provenance.get("columns", {}))
-    data = data.with_label_names(run.spec.label_names)  # the run's label ids, whatever the data holds now
+    data = run_data(run)  # the run's label ids, whatever the data holds now
     config = TrainConfig(**{name: value for name, value in run.train_config.items()
                             if name in TrainConfig.__dataclass_fields__} | {"progress": False, "device": "cpu"})
     print(json.dumps(scores(Trainer(run.model, data, run.vocab, config)), indent=2))
@@ -107,6 +104,17 @@ def command_explain(args: argparse.Namespace) -> None:
     print(f"  shared words {attribution.shared.sum():+.3f}, private words {attribution.private.sum():+.3f}, "
           f"logit difference {attribution.logit_difference:+.3f}")
     print(f"wrote {args.html}", file=sys.stderr)
+
+
+def command_newsie(args: argparse.Namespace) -> None:
+    """Write the Newsie app of a saved sp or asp run: its articles coloured word by word, shared and private."""
+    content = build_app(args.run, args.out, split=args.split, articles=args.articles, steps=args.steps,
+                        words=args.words, max_length=args.max_length)
+    shown = sum(len(publication["articles"]) for publication in content["publications"])
+    print(f"{len(content['publications'])} publications, {shown} {args.split} articles explained "
+          f"({args.steps} integration steps each)")
+    print(f"wrote {args.out}/: index.html, app.css, app.js, data.js; open {Path(args.out) / 'index.html'} "
+          "in a browser, or serve the folder from any static host", file=sys.stderr)
 
 
 SMOKE_ROWS = 60  # rows per domain and split that `reproduce` trains on in smoke mode
@@ -145,7 +153,7 @@ environment:
   MTL_DATA_DIR     where downloads are cached (default: data/ in the checkout, else ~/.cache/mtl_lib)
   MTL_DEVICE       force a device: cpu, cuda, cuda:1, mps (default: the best available)
   MTL_SMOKE=1      reproduce trains on a few rows per domain, to check the pipeline in seconds
-                   (train, evaluate, predict and explain run as asked)"""
+                   (train, evaluate, predict, explain and newsie run as asked)"""
 
 EXAMPLES = """\
 examples:
@@ -155,6 +163,7 @@ examples:
       --model hard --out runs/mine
   python -m mtl_lib predict runs/asp --text "Fed raises rates again"
   python -m mtl_lib explain runs/asp --task Reuters --text "Fed raises rates again" --html view.html
+  python -m mtl_lib newsie runs/asp --out newsie
   python -m mtl_lib reproduce liu2017 --table-only"""
 
 
@@ -199,12 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=6, help="passes over the training data")
     train.add_argument("--seed", type=int, default=0, help="seed of initialisation and training order")
     train.add_argument("--split-seed", type=int, default=0, help="seed of the train/dev/test split")
+    train.add_argument("--per-split", type=int, metavar="N",
+                       help="train on at most N examples of each task and split, for a quick try "
+                            "(evaluate and newsie read the same ones)")
     add_csv_arguments(train)
     train.add_argument("--out", required=True, metavar="DIR", help="the run directory to write")
     train.add_argument("--batch-size", type=int, default=32, help="examples per batch")
     train.add_argument("--lr", type=float, default=TrainConfig.learning_rate, help="Adam's learning rate")
     train.add_argument("--embedding-dim", type=int, default=64, help="size of the word vectors")
     train.add_argument("--hidden-dim", type=int, default=64, help="size of the encoder's output")
+    train.add_argument("--kernel-sizes", type=int, nargs="+", default=list(EncoderConfig.kernel_sizes), metavar="N",
+                       help="cnn: the window widths, in words, of its filters")
     train.add_argument("--max-length", type=int, default=64, help="tokens kept per text")
     train.add_argument("--sampler", default="proportional", choices=SAMPLERS,
                        help="how each step picks its task (see mtl_lib.data.batching)")
@@ -243,6 +257,20 @@ def build_parser() -> argparse.ArgumentParser:
     explain_text.add_argument("--steps", type=int, default=32, help="integration steps of integrated gradients")
     explain_text.add_argument("--max-length", type=int, help="tokens read (default: as in training)")
     explain_text.set_defaults(handler=command_explain)
+
+    newsie = add_parser("newsie", help="write the Newsie app: a run's articles coloured word by word, shared and "
+                                       "private")
+    newsie.add_argument("run", metavar="RUN_DIR", help="a saved sp or asp run, trained by train (which records its data)")
+    newsie.add_argument("--out", required=True, metavar="DIR",
+                        help="the app folder to write (an existing app folder is replaced as a whole)")
+    newsie.add_argument("--split", default="test", choices=SPLITS, help="whose articles the app shows")
+    newsie.add_argument("--articles", type=int, default=ARTICLES, metavar="N",
+                        help="articles per publication, the first of the split")
+    newsie.add_argument("--steps", type=int, default=STEPS, help="integration steps of integrated gradients")
+    newsie.add_argument("--words", type=int, default=WORDS, metavar="N",
+                        help="words in each list of the most shared and the most publication-specific words")
+    newsie.add_argument("--max-length", type=int, help="tokens read (default: as in training)")
+    newsie.set_defaults(handler=command_newsie)
 
     paper = add_parser("reproduce", help="reproduce a paper's table: runs, stored results, the table")
     paper.add_argument("paper", choices=("liu2017", "liu2017-transfer"),

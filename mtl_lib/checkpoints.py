@@ -153,6 +153,9 @@ class Run:
 def load_run(directory: str | Path, device: str | torch.device = "cpu") -> Run:
     """Rebuild the model saved in `directory` and load its weights."""
     directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory} is not a run directory: there is no such folder. "
+                              "Train one with `python -m mtl_lib train ... --out DIR`")
     for name in (WEIGHTS, SPEC, VOCAB):
         if not (directory / name).is_file():
             raise CheckpointError(f"{directory} is not a run directory: it has no {name}. "

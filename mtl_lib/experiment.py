@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mtl_lib.checkpoints import ModelSpec, save_run
+from mtl_lib.checkpoints import ModelSpec, Run, save_run
 from mtl_lib.config import seed_everything
 from mtl_lib.data import MultiTaskData, Vocab
+from mtl_lib.errors import CheckpointError, ConfigError
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.models.pretrained import GLOVE_DIM, glove_vectors, init_embedding
 from mtl_lib.training import Trainer, TrainConfig
@@ -46,7 +47,7 @@ class Experiment:
     vocab: Vocab
     trainer: Trainer
     metrics: dict
-    provenance: dict = field(default_factory=dict)  # where the data came from, for `evaluate`
+    provenance: dict = field(default_factory=dict)  # where the data came from, for `run_data`
 
     @property
     def model(self):
@@ -86,6 +87,39 @@ def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfi
     return Experiment(spec, vocab, trainer, scores(trainer), record)
 
 
+def load_data(provenance: dict) -> MultiTaskData:
+    """The data a provenance record names: how `train` loads it, and how `run_data` loads it again.
+
+    Keys: `dataset` (a built-in name or a CSV path), and optionally `split_seed`, `regression`,
+    `columns` (as `MultiTaskData.load` takes them) and `per_split` (at most that many rows of each
+    task and split, drawn by `MultiTaskData.sample`).
+
+    >>> load_data({"dataset": "news", "per_split": 150})   # the news data at smoke size
+    """
+    data = MultiTaskData.load(provenance["dataset"], seed=provenance.get("split_seed", 0),
+                              regression=provenance.get("regression", ()), **provenance.get("columns", {}))
+    per_split = provenance.get("per_split")
+    if per_split is None:
+        return data
+    if not (isinstance(per_split, int) and not isinstance(per_split, bool) and per_split >= 1):
+        raise ConfigError(f"per_split must be an integer >= 1 (examples per task and split); got {per_split!r}")
+    return data.sample(per_split=per_split)
+
+
+def run_data(run: Run) -> MultiTaskData:
+    """The data a saved run was trained on, its labels numbered as the run's (what `evaluate` scores).
+
+    The run must record where its data came from: `python -m mtl_lib train` does, and so does
+    `run_experiment(..., provenance={"dataset": ...})`.
+    """
+    provenance = run.train_config.get("data", {})
+    if "dataset" not in provenance:
+        raise CheckpointError(f"{run.directory}/run.json does not say which data the model was trained on: train "
+                              "it with `python -m mtl_lib train`, or pass run_experiment(..., provenance={'dataset': "
+                              "...}) before saving it")
+    return load_data(provenance).with_label_names(run.spec.label_names)
+
+
 def tidy(metrics: dict, **columns) -> pd.DataFrame:
     """`Experiment.metrics` as long rows (task, split, accuracy, macro_f1), plus constant `columns`.
 
@@ -121,5 +155,5 @@ def summarize(scores_table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFr
     return table.reindex(columns=pd.MultiIndex.from_product([["mean", "std"], order])).swaplevel(axis=1)[order]
 
 
-__all__ = ["GLOVE_DIM", "Experiment", "build_vocab", "repeat_experiment", "run_experiment", "scores", "summarize",
-           "tidy"]
+__all__ = ["GLOVE_DIM", "Experiment", "build_vocab", "load_data", "repeat_experiment", "run_data", "run_experiment",
+           "scores", "summarize", "tidy"]

@@ -7,6 +7,8 @@ the model reached its category, and which of that came through the shared encode
 - `article_html(attribution)`: the view as an HTML fragment, for `IPython.display.HTML`.
 - `article_document(attribution)`: the same as a whole HTML page (what `python -m mtl_lib
   explain` writes).
+- `text_pieces(attribution)`: the text cut into its words and what lies between them, which
+  the views colour (here, and in the Newsie app, `mtl_lib.newsie`).
 - `ArticlePicker`: drop-downs over publications, articles and heads that re-render the view;
   `show()` also displays a static rendering, which a notebook keeps for readers without a kernel.
 
@@ -65,12 +67,16 @@ def _plain(text: str) -> str:
     return escape(text, quote=True).replace("\n", "<br>")
 
 
-def _highlighted_text(attribution: Attribution, scale: float) -> str:
-    """The text as written, each attributed word wrapped in a coloured span, the rest plain.
+def text_pieces(attribution: Attribution) -> list[tuple[str, int | None]]:
+    """The text as written, cut into its words and what lies between them: `(piece, word)` pairs.
 
-    Words are found where `tokenize` found them (it lowercases first; where lowercasing
-    changes the length of the text, the lowercased text is shown). Words past
-    `max_length`, which the model never read, are shown grey.
+    `word` is the word's position among `tokenize(text)`, None for the text between words.
+    Words at positions from `len(attribution.tokens)` on lie past `max_length`: the model never
+    read them. Words are found where `tokenize` found them (it lowercases first; where
+    lowercasing changes the length of the text, the lowercased text is shown).
+
+    >>> text_pieces(explain(result, "Reuters", "Fed raises rates"))
+    [('', None), ('Fed', 0), (' ', None), ('raises', 1), (' ', None), ('rates', 2), ('', None)]
     """
     text = attribution.text
     lowered = text.lower()
@@ -79,14 +85,23 @@ def _highlighted_text(attribution: Attribution, scale: float) -> str:
     for i, word in enumerate(tokenize(text)):
         start = lowered.find(word, position)
         end = start + len(word)
-        pieces.append(_plain(shown[position:start]))
-        if i < len(attribution.tokens):
-            pieces.append(_word_span(shown[start:end], float(attribution.shared[i]), float(attribution.private[i]),
+        pieces += [(shown[position:start], None), (shown[start:end], i)]
+        position = end
+    pieces.append((shown[position:], None))
+    return pieces
+
+
+def _highlighted_text(attribution: Attribution, scale: float) -> str:
+    """The text as written, each attributed word wrapped in a coloured span, the rest plain; unread words grey."""
+    pieces = []
+    for piece, i in text_pieces(attribution):
+        if i is None:
+            pieces.append(_plain(piece))
+        elif i < len(attribution.tokens):
+            pieces.append(_word_span(piece, float(attribution.shared[i]), float(attribution.private[i]),
                                      scale, bool(attribution.known[i])))
         else:
-            pieces.append(f'<span style="color: #999">{escape(shown[start:end], quote=True)}</span>')
-        position = end
-    pieces.append(_plain(shown[position:]))
+            pieces.append(f'<span style="color: #999">{escape(piece, quote=True)}</span>')
     return "".join(pieces)
 
 
@@ -128,6 +143,11 @@ def _header(attribution: Attribution) -> str:
             f"<b>{escape(attribution.predicted, quote=True)}</b>{certainty}{explained}</div>")
 
 
+def largest_contribution(attribution: Attribution) -> float:
+    """The largest |contribution| of any word, either channel: what a view draws at full colour by default."""
+    return float(np.abs(np.concatenate([attribution.shared, attribution.private])).max())
+
+
 def article_html(attribution: Attribution, scale: float | None = None) -> str:
     """The article view of one explained text, as an HTML fragment with inline styles only.
 
@@ -136,8 +156,7 @@ def article_html(attribution: Attribution, scale: float | None = None) -> str:
 
     >>> display(HTML(article_html(explain(result, "Reuters", "Fed raises rates again"))))
     """
-    largest = float(np.abs(np.concatenate([attribution.shared, attribution.private])).max())
-    scale = largest if scale is None else scale
+    scale = largest_contribution(attribution) if scale is None else scale
     if not scale >= 0:
         raise ConfigError(f"scale must be >= 0 (None: the largest contribution of the text); got {scale!r}")
     return ('<div style="font-family: sans-serif; line-height: 1.9; max-width: 56em; padding: 0.5em; '
