@@ -17,6 +17,7 @@ from mtl_lib.errors import DataError, MTLError
 from mtl_lib.experiment import GLOVE_DIM, load_data, run_data, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
+from mtl_lib.metrics import METRICS
 from mtl_lib.models import MODELS, EncoderConfig
 from mtl_lib.newsie import build_app
 from mtl_lib.newsie.build import ARTICLES, STEPS, WORDS
@@ -52,7 +53,8 @@ def command_train(args: argparse.Namespace) -> None:
     config = TrainConfig.for_model(
         args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
-        progress=not args.quiet, device=args.device, unlabeled=args.unlabeled, batching=args.batching,
+        select_on=args.select_on, progress=not args.quiet, device=args.device, unlabeled=args.unlabeled,
+        batching=args.batching,
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
@@ -234,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="task: each batch one task's examples; text: batches of texts with every label they "
                             "carry, for CSVs whose texts are labelled for several tasks (not asp)")
     train.add_argument("--patience", type=int, help="stop after N epochs without a better dev average")
+    train.add_argument("--select-on", default="accuracy", choices=METRICS,
+                       help="the dev average that picks the best epoch (macro_f1 for tasks with rare labels)")
     train.add_argument("--glove", action="store_true", help="start from GloVe 6B 50d vectors")
     train.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     train.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -28,6 +28,7 @@ from mtl_lib.attributions import attribute_texts
 from mtl_lib.data import MultiTaskData, TextDataset, Vocab, encode
 from mtl_lib.data.batching import batches_in_order
 from mtl_lib.errors import ConfigError, DataError
+from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import MultiTaskModel
 
 
@@ -53,19 +54,19 @@ class Features:
 def extract_features(model: MultiTaskModel, data: MultiTaskData, vocab: Vocab, split: str,
                      max_length: int | None = 64, batch_size: int = 256) -> Features:
     """Run every task's texts of `split` through `model` (eval mode) and keep its features."""
-    model.eval()
     device = next(model.parameters()).device
     shared, private, tasks, labels = [], [], [], []
-    for task, dataset in encode(data, vocab, split, max_length).items():
-        for batch in batches_in_order(dataset, batch_size):
-            batch = batch.to(device)
-            output = model(batch.tokens, batch.lengths, task)
-            if output.shared_features is not None:
-                shared.append(output.shared_features.float().cpu().numpy())
-            if output.private_features is not None:
-                private.append(output.private_features.float().cpu().numpy())
-            tasks += [task] * len(batch)
-            labels.append(batch.labels.cpu().numpy())
+    with evaluating(model):
+        for task, dataset in encode(data, vocab, split, max_length).items():
+            for batch in batches_in_order(dataset, batch_size):
+                batch = batch.to(device)
+                output = model(batch.tokens, batch.lengths, task)
+                if output.shared_features is not None:
+                    shared.append(output.shared_features.float().cpu().numpy())
+                if output.private_features is not None:
+                    private.append(output.private_features.float().cpu().numpy())
+                tasks += [task] * len(batch)
+                labels.append(batch.labels.cpu().numpy())
     return Features(np.concatenate(shared) if shared else None, np.concatenate(private) if private else None,
                     np.array(tasks), np.concatenate(labels))
 
@@ -163,9 +164,9 @@ def discriminator_confusion(model: MultiTaskModel, data: MultiTaskData, vocab: V
         raise ConfigError("this model has no task discriminator; discriminator_confusion needs an ASP model "
                           "(build_model('asp', ...) or --model asp)")
     features = extract_features(model, data, vocab, split, max_length)
-    model.eval()
     device = next(model.parameters()).device
-    task_logits = model.discriminator(torch.as_tensor(features.shared, device=device))  # (texts, num_tasks)
+    with evaluating(model):
+        task_logits = model.discriminator(torch.as_tensor(features.shared, device=device))  # (texts, num_tasks)
     if soft:
         guesses = task_logits.softmax(dim=1).cpu().numpy()  # (texts, num_tasks)
     else:
@@ -202,14 +203,14 @@ def private_similarity(model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
     two publications whose private encoders represent the same headlines alike have
     learned alike. The diagonal is 1.
     """
-    model.eval()
     device = next(model.parameters()).device
     texts = [text for task in data.task_names for text in data.texts(task, split)]
     common = TextDataset([vocab.encode(text, max_length) for text in texts], [0] * len(texts))
     representations = {}
     for task in model.task_names:
-        outputs = [model(batch.tokens, batch.lengths, task).private_features
-                   for batch in (b.to(device) for b in batches_in_order(common, batch_size))]
+        with evaluating(model):
+            outputs = [model(batch.tokens, batch.lengths, task).private_features
+                       for batch in (b.to(device) for b in batches_in_order(common, batch_size))]
         if outputs[0] is None:
             raise ConfigError(f"this {type(model).__name__} model has no private encoders; "
                               "private_similarity needs an sp, asp, soft or single model")

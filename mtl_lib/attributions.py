@@ -42,6 +42,7 @@ from mtl_lib.data.batching import TextDataset, pad_collate
 from mtl_lib.errors import ConfigError, DataError, UnknownLabelError
 from mtl_lib.experiment import Experiment
 from mtl_lib.models.encoders import real_token_mask
+from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import HardSharing, MultiTaskModel, SharedPrivate
 
 # f(shared_embedded, private_embedded, lengths) -> logits, both embedded (batch, seq, emb)
@@ -94,19 +95,18 @@ def integrated_gradients(model: MultiTaskModel, task: str, tokens: Tensor, lengt
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
         raise ConfigError(f"steps must be a positive integer (32 is plenty for most texts); got {steps!r}")
     f = channel_logits(model, task)  # refuses models without a shared encoder
-    model.eval()  # no dropout: the same input always gives the same logit
-    batch, seq = tokens.shape
-    with torch.no_grad():
-        embedded = model.embedding(tokens)  # (batch, seq, emb): the one table both channels read
-        logits = f(embedded, embedded, lengths)  # (batch, labels)
-        baseline_logits = f(torch.zeros_like(embedded), torch.zeros_like(embedded), lengths)  # (batch, labels)
-    targets = logits.argmax(dim=1) if targets is None else targets.to(logits.device)
-    alphas = (torch.arange(steps, device=embedded.device, dtype=embedded.dtype) + 0.5) / steps  # midpoints
+    with evaluating(model):  # no dropout: the same input always gives the same logit
+        with torch.no_grad():
+            embedded = model.embedding(tokens)  # (batch, seq, emb): the one table both channels read
+            logits = f(embedded, embedded, lengths)  # (batch, labels)
+            baseline_logits = f(torch.zeros_like(embedded), torch.zeros_like(embedded), lengths)  # (batch, labels)
+        targets = logits.argmax(dim=1) if targets is None else targets.to(logits.device)
+        alphas = (torch.arange(steps, device=embedded.device, dtype=embedded.dtype) + 0.5) / steps  # midpoints
 
-    # cuDNN computes an RNN's backward pass in training mode only, and the model is in eval mode
-    # (no dropout): on CUDA, the path's gradients are taken with cuDNN off, by PyTorch's own kernels.
-    with torch.backends.cudnn.flags(enabled=False):
-        shared_sum, private_sum = _path_gradients(f, embedded, lengths, targets, alphas)
+        # cuDNN computes an RNN's backward pass in training mode only, and the model is in eval mode
+        # (no dropout): on CUDA, the path's gradients are taken with cuDNN off, by PyTorch's own kernels.
+        with torch.backends.cudnn.flags(enabled=False):
+            shared_sum, private_sum = _path_gradients(f, embedded, lengths, targets, alphas)
 
     def attribute(gradient_sum: Tensor) -> Tensor:
         return (embedded * gradient_sum / steps).sum(dim=-1)  # (batch, seq): E . mean gradient

@@ -24,6 +24,7 @@ from mtl_lib.data.batching import batches_in_order
 from mtl_lib.errors import CheckpointError, UnknownTaskError
 from mtl_lib.files import atomic_directory, sha256_of
 from mtl_lib.models.encoders import EncoderConfig
+from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import MultiTaskModel, build_model
 
 WEIGHTS, SPEC, VOCAB = "model.pt", "run.json", "vocab.json"
@@ -106,14 +107,14 @@ class Run:
                 raise UnknownTaskError(f"{task!r} is not a task of this model; tasks are: "
                                        f"{', '.join(self.spec.label_names)}")
         max_length = max_length or self.train_config.get("max_length")
-        self.model.eval()
         device = next(self.model.parameters()).device
         encoded = TextDataset([self.vocab.encode(text, max_length) for text in texts], [0] * len(texts))
         chunks: dict[str, list[torch.Tensor]] = {task: [] for task in tasks}
-        for batch in batches_in_order(encoded, batch_size=256):
-            batch = batch.to(device)
-            for task, output in self.model.forward_tasks(batch.tokens, batch.lengths, tasks).items():
-                chunks[task].append(output.logits.float().cpu())
+        with evaluating(self.model):
+            for batch in batches_in_order(encoded, batch_size=256):
+                batch = batch.to(device)
+                for task, output in self.model.forward_tasks(batch.tokens, batch.lengths, tasks).items():
+                    chunks[task].append(output.logits.float().cpu())
         return {task: torch.cat(parts) if parts else torch.zeros(0, len(self.spec.label_names[task]) or 1)
                 for task, parts in chunks.items()}
 
@@ -151,7 +152,7 @@ class Run:
 
 
 def load_run(directory: str | Path, device: str | torch.device = "cpu") -> Run:
-    """Rebuild the model saved in `directory` and load its weights."""
+    """Rebuild the model saved in `directory` and load its weights, in eval mode: ready to predict."""
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory} is not a run directory: there is no such folder. "
@@ -168,7 +169,7 @@ def load_run(directory: str | Path, device: str | torch.device = "cpu") -> Run:
     vocab = Vocab.load(directory / VOCAB)
     model = spec.build(len(vocab))
     load_weights(model, directory)
-    return Run(model.to(device), spec, vocab, record.get("train_config", {}), directory)
+    return Run(model.to(device).eval(), spec, vocab, record.get("train_config", {}), directory)
 
 
 def load_weights(model: MultiTaskModel, directory: str | Path) -> None:

@@ -20,8 +20,8 @@ carry (one text, several tasks): the shared encoder runs once per text, each hea
 has a label in the batch adds its loss, and a missing label is masked, not guessed. A
 regression task's loss is the mean squared error.
 
-Model selection and early stopping look at the dev average only (of accuracy, or of R^2
-where no task classifies); the test split is touched by `evaluate("test")` alone. A task
+Model selection and early stopping look at the dev average only (of accuracy, or of macro-F1
+with `select_on="macro_f1"`, or of R^2 where no task classifies); the test split is touched by `evaluate("test")` alone. A task
 with training rows only (an auxiliary task) is trained on and never selected on.
 """
 
@@ -39,14 +39,16 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from mtl_lib.config import get_device, usable_device
-from mtl_lib.data import (SPLITS, Batch, LabeledTexts, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, encode,
-                          encode_labeled_texts, has_label, labeled_texts_loader, make_sampler, task_loader)
+from mtl_lib.data import (SPLITS, Batch, BucketBatchSampler, LabeledTexts, LabelsBatch, MultiTaskBatches,
+                          MultiTaskData, Vocab, encode, encode_labeled_texts, has_label, labeled_texts_loader,
+                          make_sampler, pad_collate, task_loader)
 from mtl_lib.data.batching import SAMPLERS, TextDataset
 from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
 from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
                             discriminator_accuracy, make_weighting)
-from mtl_lib.metrics import average, score, score_regression
+from mtl_lib.metrics import METRICS, average, score, score_regression
 from mtl_lib.models.layers import ganin_lambda
+from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import ModelOutput, MultiTaskModel
 
 SCHEDULES = ("constant", "ganin")
@@ -76,6 +78,7 @@ class TrainConfig:
     difference_weight: float = 0.0  # gamma: weight of the difference (orthogonality) loss
     unlabeled: bool = False  # ASP: the discriminator also reads a batch of the task's unlabeled texts each step
     patience: int | None = None  # stop after this many epochs without a better dev average
+    select_on: str = "accuracy"  # the dev average that picks the best epoch: "accuracy", or "macro_f1" for skewed tasks
     grad_clip: float | None = 5.0  # max gradient norm, None for no clipping
     seed: int = 0
     device: str | None = None  # None: CUDA, then MPS, then CPU
@@ -97,7 +100,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.patience must be >= 1 or None; got {self.patience!r}")
         for name, value, allowed in (("sampler", self.sampler, SAMPLERS), ("weighting", self.weighting, WEIGHTINGS),
                                      ("adversarial_schedule", self.adversarial_schedule, SCHEDULES),
-                                     ("batching", self.batching, BATCHINGS)):
+                                     ("batching", self.batching, BATCHINGS),
+                                     ("select_on", self.select_on, METRICS)):
             if value not in allowed:
                 raise ConfigError(f"TrainConfig.{name} is {value!r}; choose one of: {', '.join(allowed)}")
         if (self.weighting == "fixed") != (self.task_weights is not None):
@@ -187,8 +191,8 @@ class Trainer:
 
     @property
     def selection_metric(self) -> str:
-        """What model selection maximises on dev: accuracy, or R^2 when no task classifies."""
-        return "accuracy" if len(self.data.regression_tasks) < len(self.tasks) else "r2"
+        """What model selection maximises on dev: `config.select_on`, or R^2 when no task classifies."""
+        return self.config.select_on if len(self.data.regression_tasks) < len(self.tasks) else "r2"
 
     def _check_splits(self) -> None:
         """Model selection reads dev: refuse, before any training, data it could not select on.
@@ -313,6 +317,7 @@ class Trainer:
         bar.close()
 
         self.model.load_state_dict(best_state)
+        self.model.eval()  # handed back ready to predict: no dropout
         self.history = pd.DataFrame(epoch_rows)
         selected = self.history[f"dev_{self.selection_metric}"]
         self.history["best"] = self.history.epoch == self.history.loc[selected.idxmax(), "epoch"]
@@ -437,20 +442,24 @@ class Trainer:
 
     @torch.no_grad()
     def predict(self, task: str, dataset: TextDataset) -> tuple[np.ndarray, np.ndarray]:
-        """(true labels, predictions) of `task`'s model on `dataset`, in batch order.
+        """(true labels, predictions) of `task`'s model on `dataset`, one per example, in the dataset's order.
 
         Label ids and predicted ids, or for a regression task the true and predicted numbers.
+        The batches go by length (less padding); the rows come back in their own order. The
+        model's train/eval mode is as it was before.
         """
-        self.model.eval()
         regression = self.data.task(task).is_regression
-        labels, predictions = [], []
-        for batch in task_loader(dataset, self.config.batch_size * 4, shuffle=False):
-            batch = batch.to(self.device)
-            with self._autocast():
-                logits = self.model(batch.tokens, batch.lengths, task).logits
-            labels.append(batch.labels.cpu())
-            predictions.append(logits.float()[:, 0].cpu() if regression else logits.argmax(dim=1).cpu())
-        return torch.cat(labels).numpy(), torch.cat(predictions).numpy()
+        order, labels, predictions = [], [], []
+        with evaluating(self.model):
+            for indices in BucketBatchSampler(dataset.lengths, self.config.batch_size * 4, shuffle=False):
+                batch = pad_collate([dataset[i] for i in indices]).to(self.device)
+                with self._autocast():
+                    logits = self.model(batch.tokens, batch.lengths, task).logits
+                order += indices
+                labels.append(batch.labels.cpu())
+                predictions.append(logits.float()[:, 0].cpu() if regression else logits.argmax(dim=1).cpu())
+        in_order = np.argsort(order)  # where each example's row lies among the batches
+        return torch.cat(labels).numpy()[in_order], torch.cat(predictions).numpy()[in_order]
 
     def evaluate(self, split: str = "test") -> dict:
         """Accuracy and macro-F1 per task on `split` (R^2 and MAE for a regression task), and their averages."""

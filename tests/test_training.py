@@ -213,3 +213,47 @@ def test_a_task_that_cannot_learn_is_warned_of_before_training(small_news):
     assert len(messages) == 2
     assert messages[0].startswith(f"every training row of task 'one label' has the label {reuters.label.iloc[0]!r}")
     assert messages[1].startswith("task 'tiny' has 4 training rows, too few to learn from")
+
+
+def test_predict_returns_every_example_in_the_dataset_s_own_order(small_news):
+    result = run_experiment(small_news, "hard", SMALL, quick(epochs=1))
+    trainer = result.trainer
+    dataset = trainer.datasets["test"]["Reuters"]
+    assert len(set(dataset.lengths)) > 1  # texts of several lengths: length-sorted batches would reorder them
+    labels, predictions = trainer.predict("Reuters", dataset)
+    assert labels.tolist() == [dataset[i][1] for i in range(len(dataset))]
+    one_by_one = []
+    for i in range(len(dataset)):
+        tokens = torch.tensor([dataset[i][0]])
+        one_by_one.append(trainer.model(tokens, torch.tensor([tokens.shape[1]]), "Reuters").logits.argmax(1).item())
+    assert predictions.tolist() == one_by_one
+
+
+def test_evaluating_mid_training_leaves_the_model_in_training_mode(small_news):
+    from mtl_lib.analysis import extract_features
+    from mtl_lib.attributions import explain
+
+    result = run_experiment(small_news, "asp", SMALL, quick(epochs=1))
+    model = result.model
+    assert not model.training  # fit hands the model back ready to predict
+    model.train()
+    model.discriminator.eval()  # a part in its own mode keeps it
+    result.trainer.evaluate("dev")
+    extract_features(model, small_news, result.vocab, "dev")
+    explain(result, "Reuters", "Fed raises rates again", steps=4)
+    assert model.training and not model.discriminator.training
+    assert all(module.training for name, module in model.named_modules() if not name.startswith("discriminator"))
+
+
+def test_model_selection_can_read_the_dev_macro_f1(small_news):
+    fast = {"epochs": 8, "learning_rate": 3e-2}  # past its best accuracy: seed 0's best macro-F1 comes earlier
+    by_accuracy = run_experiment(small_news, "hard", SMALL, quick(**fast))
+    by_f1 = run_experiment(small_news, "hard", SMALL, quick(**fast, select_on="macro_f1"))
+    history = by_f1.trainer.history
+    assert by_f1.trainer.selection_metric == "macro_f1"
+    assert history.dev_macro_f1.idxmax() != history.dev_accuracy.idxmax()  # the two rules disagree here
+    assert history.loc[history.best, "dev_macro_f1"].item() == history.dev_macro_f1.max()
+    assert by_accuracy.trainer.history.best.idxmax() == history.dev_accuracy.idxmax()
+    assert by_f1.metrics["average"]["dev"]["macro_f1"] == pytest.approx(history.dev_macro_f1.max())
+    with pytest.raises(ConfigError, match="select_on is 'f1'; choose one of: accuracy, macro_f1"):
+        quick(select_on="f1")
