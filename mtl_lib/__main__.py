@@ -4,7 +4,9 @@ Every `MTLError` is printed as one line, `error: ...`, with exit status 2.
 """
 
 import argparse
+import importlib
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -13,7 +15,7 @@ from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import check_run_target, load_run
 from mtl_lib.config import is_smoke
 from mtl_lib.data import SAMPLERS, SOURCES, SPLITS, MultiTaskData, tokenize
-from mtl_lib.errors import DataError, MTLError
+from mtl_lib.errors import ConfigError, DataError, MTLError
 from mtl_lib.experiment import GLOVE_DIM, load_data, run_data, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
@@ -166,6 +168,7 @@ examples:
   python -m mtl_lib predict runs/asp --text "Fed raises rates again"
   python -m mtl_lib explain runs/asp --task Reuters --text "Fed raises rates again" --html view.html
   python -m mtl_lib newsie runs/asp --out newsie
+  python -m mtl_lib --import my_methods train --data news --model my_model --weighting my_weighting --out runs/my
   python -m mtl_lib reproduce liu2017 --table-only"""
 
 
@@ -189,6 +192,7 @@ def csv_columns(args: argparse.Namespace) -> dict[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mtl_lib", description=__doc__.splitlines()[0],
                                      epilog=f"{ENVIRONMENT}\n\n{EXAMPLES}", formatter_class=HelpFormatter)
+    add_import_argument(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_parser(name: str, **kwargs) -> argparse.ArgumentParser:
@@ -304,10 +308,33 @@ def one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
+def add_import_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                        help="import MODULE first (repeatable, before COMMAND): a module of yours that registers "
+                             "a model or a weighting (mtl_lib.models.MODELS, mtl_lib.losses.WEIGHTINGS) makes its "
+                             "name one that --model and --weighting accept, and runs of it loadable")
+
+
+def import_modules(argv: list[str] | None) -> None:
+    """Import the modules that `--import` names, before the parser lists the registered names."""
+    finder = argparse.ArgumentParser(add_help=False)
+    add_import_argument(finder)
+    modules = finder.parse_known_args(argv)[0].imports
+    if modules and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # a module in the current folder, as `python -m` finds one
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(f"--import {module}: {exc}. Name a module in the current folder or an installed one, "
+                              "as Python imports it (my_methods for my_methods.py)") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = one_line_warning
-    args = build_parser().parse_args(argv)
     try:
+        import_modules(argv)
+        args = build_parser().parse_args(argv)
         args.handler(args)
     except MTLError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -4,6 +4,11 @@ Liu et al. (2017) train ASP-MTL on task loss + lambda * adversarial loss + gamma
 difference loss. The first two functions here are those extra terms. The rest are
 loss weightings: one small class per method behind one interface, `LossWeighting`,
 that sees losses and parameters but never the model.
+
+`WEIGHTINGS` is the registry of weightings by name (`mtl_lib.registry`): a builder takes
+the task names and the weighting's options, `builder(task_names, **options)`, so a class
+of your own joins with `@WEIGHTINGS.register("name")` over a `LossWeighting` subclass
+whose `__init__(self, task_names, ...)` takes them.
 """
 
 import numbers
@@ -15,8 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mtl_lib.errors import ConfigError, UnknownTaskError
-
-WEIGHTINGS = ("equal", "fixed", "uncertainty", "pcgrad")
+from mtl_lib.registry import Registry
 
 
 def feature_correlations(shared: Tensor, private: Tensor) -> Tensor:
@@ -109,6 +113,10 @@ class LossWeighting(nn.Module, ABC):
         """The current weight of each task."""
 
 
+WEIGHTINGS = Registry("weighting", LossWeighting, "mtl_lib.losses.WEIGHTINGS")
+
+
+@WEIGHTINGS.register("equal")
 class EqualWeighting(LossWeighting):
     """The sum of the task losses, each weighted 1.
 
@@ -149,6 +157,7 @@ class FixedWeighting(LossWeighting):
         return dict(self.task_weights)
 
 
+@WEIGHTINGS.register("uncertainty")
 class UncertaintyWeighting(LossWeighting):
     """Kendall, Gal & Cipolla (2018): each task's weight learned from its noise.
 
@@ -180,6 +189,7 @@ class UncertaintyWeighting(LossWeighting):
         return {task: weight.item() for task, weight in zip(self.task_names, task_weights)}
 
 
+@WEIGHTINGS.register("pcgrad")
 class PCGrad(LossWeighting):
     """Yu et al. (2020), "gradient surgery": task gradients that conflict are projected apart.
 
@@ -242,8 +252,17 @@ def _flat_gradient(loss: Tensor, parameters: Sequence[nn.Parameter]) -> Tensor:
     )
 
 
+@WEIGHTINGS.register("fixed")
+def fixed_weighting(task_names: Iterable[str], weights: Mapping[str, float] | None = None) -> FixedWeighting:
+    """`FixedWeighting(weights)`, refused unless `weights` gives every one of `task_names` its weight."""
+    missing = [task for task in task_names if task not in (weights or {})]
+    if missing:
+        raise ConfigError(f'"fixed" weighting needs weights={{task: weight}} for every task; missing: {", ".join(missing)}')
+    return FixedWeighting(weights)
+
+
 def make_weighting(name: str, task_names: Iterable[str], **options) -> LossWeighting:
-    """The loss weighting called `name` (one of WEIGHTINGS) for `task_names`.
+    """The loss weighting registered as `name` (one of WEIGHTINGS, yours too) for `task_names`.
 
     `options` go to the method: `weights={task: weight}` for "fixed" (one per task),
     `seed` for "pcgrad".
@@ -251,20 +270,4 @@ def make_weighting(name: str, task_names: Iterable[str], **options) -> LossWeigh
     >>> make_weighting("uncertainty", ["Reuters", "Daily Mail"]).weights()
     {'Reuters': 1.0, 'Daily Mail': 1.0}
     """
-    task_names = list(task_names)
-    if name == "equal":
-        return EqualWeighting(task_names, **options)
-    if name == "fixed":
-        weights = options.pop("weights", None) or {}
-        missing = [task for task in task_names if task not in weights]
-        if missing:
-            raise ConfigError(
-                f'"fixed" weighting needs weights={{task: weight}} for every task; '
-                f'missing: {", ".join(missing)}'
-            )
-        return FixedWeighting(weights, **options)
-    if name == "uncertainty":
-        return UncertaintyWeighting(task_names, **options)
-    if name == "pcgrad":
-        return PCGrad(task_names, **options)
-    raise ConfigError(f"unknown weighting {name!r}; weightings are: {', '.join(WEIGHTINGS)}")
+    return WEIGHTINGS.build(name, list(task_names), **options)

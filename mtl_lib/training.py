@@ -98,7 +98,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.max_length must be >= 1 or None; got {self.max_length!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"TrainConfig.patience must be >= 1 or None; got {self.patience!r}")
-        for name, value, allowed in (("sampler", self.sampler, SAMPLERS), ("weighting", self.weighting, WEIGHTINGS),
+        WEIGHTINGS.check(self.weighting)
+        for name, value, allowed in (("sampler", self.sampler, SAMPLERS),
                                      ("adversarial_schedule", self.adversarial_schedule, SCHEDULES),
                                      ("batching", self.batching, BATCHINGS),
                                      ("select_on", self.select_on, METRICS)):

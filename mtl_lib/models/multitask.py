@@ -15,6 +15,11 @@ tasks at once and runs what the tasks share (the embedding, a shared encoder) on
 | "soft"   | embedding; encoders pulled together (L2) |                    |
 | "sp"     | embedding and a shared encoder           | SP-MTL             |
 | "asp"    | "sp" plus a task discriminator           | ASP-MTL            |
+
+`MODELS` is the registry of architectures by name (`mtl_lib.registry`): a builder takes
+`(vocab_size, num_labels, encoder, **options)` and returns a `MultiTaskModel`, so a class
+of your own joins with `@MODELS.register("name")` over a `MultiTaskModel` subclass whose
+`__init__` takes those.
 """
 
 from abc import ABC, abstractmethod
@@ -27,8 +32,7 @@ from torch import Tensor, nn
 from mtl_lib.errors import ConfigError, UnknownTaskError
 from mtl_lib.models.encoders import EncoderConfig, build_encoder, make_embedding
 from mtl_lib.models.layers import TaskDiscriminator
-
-MODELS = ("single", "hard", "soft", "sp", "asp")
+from mtl_lib.registry import Registry
 
 
 @dataclass
@@ -129,6 +133,10 @@ class MultiTaskModel(nn.Module, ABC):
         return PerTask({task: nn.Linear(input_dim, count) for task, count in self.num_labels.items()})
 
 
+MODELS = Registry("model", MultiTaskModel, "mtl_lib.models.MODELS")
+
+
+@MODELS.register("single")
 class SingleTask(MultiTaskModel):
     """One fully separate model per task (own embedding, encoder and head): the baseline.
 
@@ -159,6 +167,7 @@ class SingleTask(MultiTaskModel):
         return []
 
 
+@MODELS.register("hard")
 class HardSharing(MultiTaskModel):
     """One embedding and one encoder for all tasks, one head per task (Caruana 1997)."""
 
@@ -184,6 +193,7 @@ class HardSharing(MultiTaskModel):
         return self.embedding, self.encoder
 
 
+@MODELS.register("soft")
 class SoftSharing(MultiTaskModel):
     """A shared embedding and one encoder per task, the encoders pulled towards each other.
 
@@ -230,6 +240,7 @@ class SoftSharing(MultiTaskModel):
         return list(self.embedding.parameters())
 
 
+@MODELS.register("sp")
 class SharedPrivate(MultiTaskModel):
     """SP-MTL (Liu et al. 2017): a shared encoder beside a private encoder per task.
 
@@ -291,6 +302,15 @@ class SharedPrivate(MultiTaskModel):
         return self.embedding, self.shared_encoder
 
 
+@MODELS.register("asp")
+def adversarial_shared_private(vocab_size: int, num_labels: Mapping[str, int], encoder: EncoderConfig = EncoderConfig(),
+                               **options) -> SharedPrivate:
+    """ASP-MTL: SP-MTL plus a `TaskDiscriminator` on the shared features (`options` go to the discriminator)."""
+    model = SharedPrivate(vocab_size, num_labels, encoder)
+    model.discriminator = TaskDiscriminator(model.shared_encoder.output_dim, len(model.task_names), **options)
+    return model
+
+
 def build_model(
     name: str,
     vocab_size: int,
@@ -298,19 +318,11 @@ def build_model(
     encoder: EncoderConfig = EncoderConfig(),
     **options,
 ) -> MultiTaskModel:
-    """The architecture called `name` (one of MODELS), for tasks with `num_labels` labels each.
+    """The architecture registered as `name` (one of MODELS, yours too), for tasks with `num_labels` labels each.
 
     `options` go to the architecture: `soft_weight` for "soft"; `hidden_dim` and `dropout`
     of the `TaskDiscriminator` for "asp".
 
     >>> model = build_model("asp", vocab_size=5000, num_labels={"Reuters": 4, "Daily Mail": 5})
     """
-    if name == "asp":  # ASP-MTL is SP-MTL plus a discriminator on the shared features
-        model = SharedPrivate(vocab_size, num_labels, encoder)
-        shared_dim, num_tasks = model.shared_encoder.output_dim, len(model.task_names)
-        model.discriminator = TaskDiscriminator(shared_dim, num_tasks, **options)
-        return model
-    architectures = {"single": SingleTask, "hard": HardSharing, "soft": SoftSharing, "sp": SharedPrivate}
-    if name not in architectures:
-        raise ConfigError(f"unknown model {name!r}; models are: {', '.join(MODELS)}")
-    return architectures[name](vocab_size, num_labels, encoder, **options)
+    return MODELS.build(name, vocab_size, num_labels, encoder, **options)
