@@ -15,7 +15,8 @@ from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import check_run_target, load_run
 from mtl_lib.config import is_smoke
 from mtl_lib.data import SAMPLERS, SOURCES, SPLITS, MultiTaskData, tokenize
-from mtl_lib.errors import ConfigError, DataError, MTLError
+from mtl_lib.distributed import is_main_process, process_device, process_group, world_size
+from mtl_lib.errors import ConfigError, DataError, DataWarning, MTLError
 from mtl_lib.experiment import GLOVE_DIM, load_data, run_data, run_experiment, scores
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
@@ -44,23 +45,37 @@ def command_data(args: argparse.Namespace) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out."""
+    """Train one architecture and write metrics.json, history.csv, steps.csv and the checkpoint to --out.
+
+    Under `torchrun --nproc_per_node=N`, N processes train together (`mtl_lib.distributed`), and
+    the main one writes the run and prints.
+    """
     check_run_target(args.out)
+    with process_group():
+        if not is_main_process():
+            warnings.simplefilter("ignore", DataWarning)  # the main process warns once for all
+        train_and_save(args)
+
+
+def train_and_save(args: argparse.Namespace) -> None:
     dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
     provenance = {"dataset": dataset, "split_seed": args.split_seed, "regression": list(args.regression),
                   "columns": csv_columns(args)} | ({} if args.per_split is None else {"per_split": args.per_split})
     data = load_data(provenance)
+    provenance["processes"] = world_size()
     encoder = EncoderConfig(kind=args.encoder, embedding_dim=GLOVE_DIM if args.glove else args.embedding_dim,
                             hidden_dim=args.hidden_dim, kernel_sizes=tuple(args.kernel_sizes))
     config = TrainConfig.for_model(
         args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
-        select_on=args.select_on, progress=not args.quiet, device=args.device, unlabeled=args.unlabeled,
-        batching=args.batching,
+        select_on=args.select_on, progress=not args.quiet, device=args.device or process_device(),
+        unlabeled=args.unlabeled, batching=args.batching,
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
     result = run_experiment(data, args.model, encoder, config, glove=args.glove, provenance=provenance)
+    if not is_main_process():
+        return
     result.save(args.out)
     if args.glove:
         print(f"GloVe 6B 50d covers {result.provenance['glove_coverage']:.1%} of the vocabulary", file=sys.stderr)

@@ -21,8 +21,12 @@ has a label in the batch adds its loss, and a missing label is masked, not guess
 regression task's loss is the mean squared error.
 
 Model selection and early stopping look at the dev average only (of accuracy, or of macro-F1
-with `select_on="macro_f1"`, or of R^2 where no task classifies); the test split is touched by `evaluate("test")` alone. A task
-with training rows only (an auxiliary task) is trained on and never selected on.
+with `select_on="macro_f1"`, or of R^2 where no task classifies); the test split is touched
+by `evaluate("test")` alone. A task with training rows only (an auxiliary task) is trained
+on and never selected on.
+
+Under torchrun, several processes train one model together with DistributedDataParallel,
+each on its shard of the training texts (`mtl_lib.distributed`).
 """
 
 import math
@@ -35,6 +39,8 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
@@ -43,6 +49,7 @@ from mtl_lib.data import (SPLITS, Batch, BucketBatchSampler, LabeledTexts, Label
                           MultiTaskData, Vocab, encode, encode_labeled_texts, has_label, labeled_texts_loader,
                           make_sampler, pad_collate, task_loader)
 from mtl_lib.data.batching import SAMPLERS, TextDataset
+from mtl_lib.distributed import rank, shard, world_size
 from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
 from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
                             discriminator_accuracy, make_weighting)
@@ -170,6 +177,8 @@ class Trainer:
         self._unlabeled_batches: dict[str, Iterator[Batch]] = {}  # endless, one per task, while fit() runs
         options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
         self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks, **options)).to(self.device)
+        self.train_sizes = {task: len(dataset) for task, dataset in self.datasets["train"].items()}  # all processes'
+        self._parallel = self._distribute() if world_size() > 1 else None
         self.optimizer = torch.optim.Adam([*self.model.parameters(), *self.weighting.parameters()],
                                           lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
         self.history = pd.DataFrame()
@@ -178,8 +187,7 @@ class Trainer:
     @property
     def task_prior(self) -> dict[str, float]:
         """The chance that a training batch comes from each task, as the sampler draws them."""
-        sizes = {task: len(dataset) for task, dataset in self.datasets["train"].items()}
-        return make_sampler(self.config.sampler, self.config.temperature).probabilities(sizes)
+        return make_sampler(self.config.sampler, self.config.temperature).probabilities(self.train_sizes)
 
     @property
     def discriminator_chance(self) -> float:
@@ -274,6 +282,26 @@ class Trainer:
                             "for its tasks (fdu-mtl ships them); train without them (unlabeled=False, no --unlabeled)")
         return datasets
 
+    def _distribute(self) -> DistributedDataParallel:
+        """Under torchrun: refuse what DDP cannot run, keep this process's shard of the training
+        texts, and wrap the step's loss in DDP (`mtl_lib.distributed`)."""
+        if type(self.weighting).backward is not LossWeighting.backward:
+            raise ConfigError(f"the {type(self.weighting).__name__} weighting takes its own backward passes (one per "
+                              "task, for PCGrad), and DistributedDataParallel averages gradients once per backward: "
+                              "train it in one process (without torchrun), or choose another weighting")
+        if self.config.batching == "text":
+            raise ConfigError("batching='text' runs in one process: without torchrun, or with batching='task'")
+        parts, part = world_size(), rank()
+        small = {task: size for task, size in self.train_sizes.items() if size < parts}
+        if small:
+            fewest = ", ".join(f"{task!r} has {size}" for task, size in small.items())
+            raise DataError(f"{parts} processes each need training rows of every task, but {fewest}: train with "
+                            f"at most {max(1, min(small.values()))} processes, or give those tasks more rows")
+        self.datasets["train"] = {task: shard(dataset, part, parts) for task, dataset in self.datasets["train"].items()}
+        self.unlabeled = {task: shard(dataset, part, parts) for task, dataset in self.unlabeled.items()}
+        device_ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(_StepLoss(self), device_ids=device_ids, find_unused_parameters=True)
+
     # --- training -----------------------------------------------------------------------------
 
     def fit(self) -> pd.DataFrame:
@@ -291,7 +319,7 @@ class Trainer:
         best_score, best_state, epochs_since_best = -math.inf, None, 0
         epoch_rows, step_rows = [], []
 
-        bar = tqdm(total=total_steps, desc="training", unit="step", disable=not config.progress)
+        bar = tqdm(total=total_steps, desc="training", unit="step", disable=not config.progress or rank() != 0)
         for epoch in range(1, config.epochs + 1):
             self.model.train()
             results = []
@@ -337,7 +365,10 @@ class Trainer:
             return (lambda: iter(loader)), len(loader)
         loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
                    for i, (task, dataset) in enumerate(self.datasets["train"].items())}
-        batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), seed=config.seed)
+        # Under torchrun every process takes the same number of steps, each on its own shard.
+        steps = sum(math.ceil(math.ceil(size / world_size()) / config.batch_size) for size in self.train_sizes.values())
+        batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), num_steps=steps,
+                                   seed=config.seed)
         steps = max(1, len(batches) // config.tasks_per_step)
         return (lambda: _grouped(iter(batches), config.tasks_per_step)), steps
 
@@ -376,6 +407,26 @@ class Trainer:
 
         `progress` in [0, 1) drives the adversarial schedule.
         """
+        self.optimizer.zero_grad(set_to_none=True)
+        if self._parallel is not None:  # under torchrun: DDP averages the gradients of all processes
+            total, terms = self._parallel(batches, progress)
+            total.backward()
+        else:
+            task_losses, extra, terms = self.step_losses(batches, progress)
+            total = self.weighting.backward(task_losses, extra, self.model.shared_parameters())
+        if self.config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        return StepResult(loss=total.item(), **terms)
+
+    def step_losses(self, batches: list[tuple[str, Batch]] | LabelsBatch,
+                    progress: float) -> tuple[dict[str, torch.Tensor], torch.Tensor, dict]:
+        """A step's forward pass: each task's loss, the sum of the other terms, and the terms to log.
+
+        The other terms: the model's penalty (soft sharing), the adversarial loss (through the
+        gradient reversal layer, scaled by the schedule at `progress`) and the weighted
+        difference loss. The loss weighting turns them into the step's one loss.
+        """
         model, config = self.model, self.config
         reversal_scale = config.adversarial_weight * (
             ganin_lambda(progress) if config.adversarial_schedule == "ganin" else 1.0)
@@ -404,22 +455,16 @@ class Trainer:
             if difference:
                 difference_term = torch.stack(difference).mean()
                 extra = extra + config.difference_weight * difference_term
-
-        self.optimizer.zero_grad(set_to_none=True)
-        total = self.weighting.backward(task_losses, extra, model.shared_parameters())
-        if config.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        self.optimizer.step()
-        return StepResult(
-            task=",".join(task_losses),
-            loss=total.item(),
-            task_loss=sum(loss.item() for loss in task_losses.values()),
-            adversarial_loss=adversarial_term.item() if adversarial_term is not None else math.nan,
-            difference_loss=difference_term.item() if difference_term is not None else math.nan,
-            penalty=penalty.item(),
-            discriminator_accuracy=float(np.mean(accuracies)) if accuracies else math.nan,
-            reversal_scale=reversal_scale if model.discriminator is not None else math.nan,
-        )
+        terms = {
+            "task": ",".join(task_losses),
+            "task_loss": sum(loss.item() for loss in task_losses.values()),
+            "adversarial_loss": adversarial_term.item() if adversarial_term is not None else math.nan,
+            "difference_loss": difference_term.item() if difference_term is not None else math.nan,
+            "penalty": penalty.item(),
+            "discriminator_accuracy": float(np.mean(accuracies)) if accuracies else math.nan,
+            "reversal_scale": reversal_scale if model.discriminator is not None else math.nan,
+        }
+        return task_losses, extra, terms
 
     def _autocast(self):
         if self.config.mixed_precision and self.device.type == "cuda":
@@ -470,6 +515,24 @@ class Trainer:
                      *self.predict(task, dataset))
                  for task, dataset in self.datasets[split].items() if len(dataset)}
         return {"tasks": tasks, "average": average(tasks)}
+
+
+class _StepLoss(nn.Module):
+    """The model and its loss weighting as one module whose forward is a training step's loss: what DDP wraps.
+
+    DDP averages the gradients of the parameters that its module's forward used, once per
+    backward; a step's forward runs the model once per task in it (and the weighting, which may
+    have parameters of its own), so the whole step is the forward here.
+    """
+
+    def __init__(self, trainer: "Trainer"):
+        super().__init__()
+        self.model, self.weighting = trainer.model, trainer.weighting
+        self.step_losses = trainer.step_losses
+
+    def forward(self, batches: list[tuple[str, Batch]], progress: float) -> tuple[torch.Tensor, dict]:
+        task_losses, extra, terms = self.step_losses(batches, progress)
+        return self.weighting.combine(task_losses) + extra, terms
 
 
 def _endless(loader: DataLoader) -> Iterator[Batch]:
