@@ -40,7 +40,6 @@ from mtl_lib.checkpoints import Run
 from mtl_lib.data import Vocab, tokenize
 from mtl_lib.data.batching import TextDataset, pad_collate
 from mtl_lib.errors import ConfigError, DataError, UnknownLabelError
-from mtl_lib.experiment import Experiment
 from mtl_lib.models.encoders import real_token_mask
 from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import HardSharing, MultiTaskModel, SharedPrivate
@@ -181,7 +180,7 @@ class Attribution:
                              "total": self.shared + self.private, "known": self.known})
 
 
-def explain(trained: Experiment | Run, task: str, text: str, label: str | None = None,
+def explain(trained: Run, task: str, text: str, label: str | None = None,
             steps: int = 32, max_length: int | None = None) -> Attribution:
     """Explain the prediction of `task`'s head for `text`: integrated gradients per channel.
 

@@ -91,13 +91,25 @@ def save_run(directory: str | Path, model: MultiTaskModel, spec: ModelSpec, voca
 
 @dataclass
 class Run:
-    """A trained model loaded back from its directory, ready to predict."""
+    """A trained model with what it needs to predict: its spec (label names), vocabulary and training config.
 
-    model: MultiTaskModel
+    What `load_run` loads from a run directory; `run_experiment` returns one too, still in
+    memory (an `Experiment`, which adds the trainer and the scores), so predicting and
+    explaining never need a save and a reload.
+    """
+
+    model: MultiTaskModel = field(repr=False)
     spec: ModelSpec
-    vocab: Vocab
-    train_config: dict
-    directory: Path
+    vocab: Vocab = field(repr=False)
+    train_config: dict = field(repr=False)
+    directory: Path | None = None  # where it was loaded from or last saved to; None: only in memory
+
+    def explain(self, task: str, text: str, label: str | None = None, steps: int = 32,
+                max_length: int | None = None):
+        """`mtl_lib.attributions.explain(self, ...)`: the text's words, shared and private."""
+        from mtl_lib.attributions import explain  # attributions reads a Run: imported here, not above
+
+        return explain(self, task, text, label, steps, max_length)
 
     @torch.no_grad()
     def _outputs(self, tasks: list[str], texts: list[str], max_length: int | None) -> dict[str, torch.Tensor]:

@@ -39,27 +39,24 @@ def scores(trainer: Trainer) -> dict:
     }
 
 
-@dataclass
-class Experiment:
-    """A trained model with everything needed to report it, reload it, and explain it."""
+@dataclass(kw_only=True)
+class Experiment(Run):
+    """A run still in memory: the trained model (a `Run`: predict, explain), its trainer and its scores.
 
-    spec: ModelSpec
-    vocab: Vocab
-    trainer: Trainer
-    metrics: dict
+    `save` writes the run directory that `load_run` reads back.
+    """
+
+    trainer: Trainer = field(repr=False)
+    metrics: dict = field(repr=False)
     provenance: dict = field(default_factory=dict)  # where the data came from, for `run_data`
-
-    @property
-    def model(self):
-        return self.trainer.model
 
     def save(self, directory: str | Path) -> Path:
         """The run directory: checkpoint (see `mtl_lib.checkpoints`), metrics.json, history.csv, steps.csv."""
-        return save_run(directory, self.model, self.spec, self.vocab,
-                        self.trainer.config.to_dict() | {"data": self.provenance},
-                        files={"metrics.json": json.dumps(self.metrics, indent=2),
-                               "history.csv": self.trainer.history.to_csv(index=False),
-                               "steps.csv": self.trainer.step_log.to_csv(index=False)})
+        self.directory = save_run(directory, self.model, self.spec, self.vocab, self.train_config,
+                                  files={"metrics.json": json.dumps(self.metrics, indent=2),
+                                         "history.csv": self.trainer.history.to_csv(index=False),
+                                         "steps.csv": self.trainer.step_log.to_csv(index=False)})
+        return self.directory
 
 
 def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfig | None = None,
@@ -84,7 +81,9 @@ def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfi
         record["glove_coverage"] = coverage
     trainer = Trainer(model, data, vocab, config)
     trainer.fit()
-    return Experiment(spec, vocab, trainer, scores(trainer), record)
+    return Experiment(model=trainer.model, spec=spec, vocab=vocab,
+                      train_config=trainer.config.to_dict() | {"data": record}, trainer=trainer,
+                      metrics=scores(trainer), provenance=record)
 
 
 def load_data(provenance: dict) -> MultiTaskData:

@@ -27,7 +27,6 @@ from mtl_lib.attributions import Attribution, explain
 from mtl_lib.checkpoints import Run
 from mtl_lib.data import MultiTaskData, tokenize
 from mtl_lib.errors import ConfigError
-from mtl_lib.experiment import Experiment
 
 SHARED_RGB = (31, 119, 180)  # matplotlib's tab:blue
 PRIVATE_RGB = (255, 127, 14)  # matplotlib's tab:orange
@@ -184,7 +183,7 @@ class ArticlePicker:
     >>> picker.show()
     """
 
-    def __init__(self, trained: Experiment | Run, data: MultiTaskData, split: str = "test", head: str | None = None,
+    def __init__(self, trained: Run, data: MultiTaskData, split: str = "test", head: str | None = None,
                  steps: int = 32, max_length: int | None = None, max_articles: int = 100):
         self.trained, self.data, self.split = trained, data, split
         self.steps, self.max_length, self.max_articles = steps, max_length, max_articles

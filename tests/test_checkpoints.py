@@ -4,11 +4,13 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from mtl_lib import EncoderConfig, TrainConfig, build_model, load_run, run_experiment
-from mtl_lib.checkpoints import load_weights
+from mtl_lib.checkpoints import Run, load_weights
 from mtl_lib.errors import CheckpointError, UnknownTaskError
 
 SMALL = EncoderConfig(kind="cnn", embedding_dim=16, hidden_dim=8, kernel_sizes=(2, 3))
@@ -38,6 +40,18 @@ def test_round_trip_gives_identical_predictions(saved):
     reference = run.predict("Daily Mail", texts)
     assert list(reference.label) == list(run.predict("Daily Mail", texts).label)
     assert reference.iloc[:, 2:].sum(axis=1).round(5).eq(1).all()
+
+
+def test_the_experiment_in_memory_predicts_and_explains_as_its_saved_run_does(saved):
+    result, data, directory = saved
+    assert isinstance(result, Run) and result.directory == directory  # one type: save() recorded where
+    texts = data.texts("Reuters", "test")[:20]
+    loaded = load_run(directory)
+    pd.testing.assert_frame_equal(result.predict("Reuters", texts), loaded.predict("Reuters", texts))
+    pd.testing.assert_frame_equal(result.predict_all(texts), loaded.predict_all(texts))
+    here, there = result.explain("Reuters", texts[0], steps=8), loaded.explain("Reuters", texts[0], steps=8)
+    assert here.predicted == there.predicted and np.allclose(here.shared, there.shared, atol=1e-6)
+    assert result.train_config == loaded.train_config
 
 
 def test_predictions_in_a_new_process_match(saved):
