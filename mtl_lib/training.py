@@ -33,7 +33,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -51,12 +51,12 @@ from mtl_lib.data import (SPLITS, Batch, BucketBatchSampler, LabeledTexts, Label
 from mtl_lib.data.batching import SAMPLERS, TextDataset
 from mtl_lib.distributed import rank, shard, world_size
 from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
-from mtl_lib.losses import (WEIGHTINGS, LossWeighting, adversarial_loss, difference_loss,
-                            discriminator_accuracy, make_weighting)
+from mtl_lib.losses import WEIGHTINGS, LossWeighting, discriminator_accuracy, make_weighting
 from mtl_lib.metrics import METRICS, average, score, score_regression
 from mtl_lib.models.layers import ganin_lambda
 from mtl_lib.models.modes import evaluating
-from mtl_lib.models.multitask import ModelOutput, MultiTaskModel
+from mtl_lib.models.multitask import MultiTaskModel
+from mtl_lib.step_terms import Forwarded, StepTerm, default_terms
 
 SCHEDULES = ("constant", "ganin")
 BATCHINGS = ("task", "text")  # a batch of one task's examples, or of texts with every label they carry
@@ -148,6 +148,11 @@ class StepResult:
     penalty: float = 0.0
     discriminator_accuracy: float = math.nan
     reversal_scale: float = math.nan
+    extra_terms: dict[str, float] = field(default_factory=dict)  # the unweighted values of terms of your own
+
+    def row(self) -> dict:
+        """The step as one row of the step log: every field, and a column per term of your own."""
+        return {name: value for name, value in asdict(self).items() if name != "extra_terms"} | self.extra_terms
 
 
 class Trainer:
@@ -159,7 +164,8 @@ class Trainer:
     """
 
     def __init__(self, model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
-                 config: TrainConfig | None = None, weighting: LossWeighting | None = None):
+                 config: TrainConfig | None = None, weighting: LossWeighting | None = None,
+                 terms: list[StepTerm] | None = None):
         config = config or TrainConfig()
         if config.tasks_per_step is None and config.batching == "task":
             config = replace(config, tasks_per_step=1 if model.discriminator is None else DISCRIMINATOR_TASKS_PER_STEP)
@@ -177,6 +183,7 @@ class Trainer:
         self._unlabeled_batches: dict[str, Iterator[Batch]] = {}  # endless, one per task, while fit() runs
         options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
         self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks, **options)).to(self.device)
+        self.terms = default_terms(model, config.difference_weight) if terms is None else list(terms)
         self.train_sizes = {task: len(dataset) for task, dataset in self.datasets["train"].items()}  # all processes'
         self._parallel = self._distribute() if world_size() > 1 else None
         self.optimizer = torch.optim.Adam([*self.model.parameters(), *self.weighting.parameters()],
@@ -329,7 +336,7 @@ class Trainer:
                 progress = (len(step_rows) + len(results)) / total_steps
                 results.append(self.train_step(next(epoch_batches), progress))
                 bar.update()
-            step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **asdict(result)}
+            step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **result.row()}
                           for i, result in enumerate(results)]
             dev = self.evaluate("dev")
             dev_score = dev["average"][self.selection_metric]
@@ -378,8 +385,8 @@ class Trainer:
             return F.mse_loss(logits.float().squeeze(1), targets.float())
         return F.cross_entropy(logits.float(), targets)
 
-    def _forward_by_task(self, group: list[tuple[str, Batch]]) -> list[tuple[str, ModelOutput, torch.Tensor, list]]:
-        """(task, output, targets, discriminator logits) of each batch, unlabeled texts' logits included."""
+    def _forward_by_task(self, group: list[tuple[str, Batch]]) -> list[Forwarded]:
+        """The output, targets and discriminator logits of each batch, unlabeled texts' logits included."""
         forwarded = []
         for task, batch in group:
             batch = batch.to(self.device)
@@ -388,10 +395,10 @@ class Trainer:
             if task in self._unlabeled_batches:  # texts of the same task without a category
                 texts = next(self._unlabeled_batches[task]).to(self.device)
                 task_logits.append(self.model(texts.tokens, texts.lengths, task).task_logits)
-            forwarded.append((task, output, batch.labels, task_logits))
+            forwarded.append(Forwarded(task, output, batch.labels, task_logits))
         return forwarded
 
-    def _forward_by_text(self, batch: LabelsBatch) -> list[tuple[str, ModelOutput, torch.Tensor, list]]:
+    def _forward_by_text(self, batch: LabelsBatch) -> list[Forwarded]:
         """The encoder once for the batch's texts; each task's head on the rows that carry its label.
 
         A task with no label in the batch is not run at all, so its head gets no gradient.
@@ -400,7 +407,8 @@ class Trainer:
         labeled = {task: has_label(targets) for task, targets in batch.targets.items()}
         tasks = [task for task, rows in labeled.items() if rows.any()]
         outputs = self.model.forward_tasks(batch.tokens, batch.lengths, tasks)
-        return [(task, outputs[task].rows(labeled[task]), batch.targets[task][labeled[task]], []) for task in tasks]
+        return [Forwarded(task, outputs[task].rows(labeled[task]), batch.targets[task][labeled[task]], [])
+                for task in tasks]
 
     def train_step(self, batches: list[tuple[str, Batch]] | LabelsBatch, progress: float) -> StepResult:
         """One optimiser step on one batch of each task in a group, or on one `LabelsBatch`.
@@ -421,50 +429,42 @@ class Trainer:
 
     def step_losses(self, batches: list[tuple[str, Batch]] | LabelsBatch,
                     progress: float) -> tuple[dict[str, torch.Tensor], torch.Tensor, dict]:
-        """A step's forward pass: each task's loss, the sum of the other terms, and the terms to log.
+        """A step's forward pass: each task's loss, the weighted sum of the other terms, and what to log.
 
-        The other terms: the model's penalty (soft sharing), the adversarial loss (through the
-        gradient reversal layer, scaled by the schedule at `progress`) and the weighted
-        difference loss. The loss weighting turns them into the step's one loss.
+        The other terms are `self.terms` (`mtl_lib.step_terms`): the model's penalty, the
+        adversarial loss (through the gradient reversal layer, scaled by the schedule at
+        `progress`), the difference loss. The loss weighting turns it all into the step's loss.
         """
         model, config = self.model, self.config
         reversal_scale = config.adversarial_weight * (
             ganin_lambda(progress) if config.adversarial_schedule == "ganin" else 1.0)
         if model.discriminator is not None:
             model.discriminator.reversal_scale = reversal_scale
-        task_losses, adversarial, difference, accuracies = {}, [], [], []
+        task_losses, values = {}, {}
         with self._autocast():
             forwarded = (self._forward_by_text(batches) if isinstance(batches, LabelsBatch)
                          else self._forward_by_task(batches))
-            for task, output, targets, task_logits in forwarded:
-                loss = self.task_loss(task, output.logits, targets)
-                task_losses[task] = task_losses.get(task, 0.0) + loss  # a task drawn twice adds up
-                for logits in task_logits:
-                    adversarial.append(adversarial_loss(logits.float(), model.task_index(task)))
-                    accuracies.append(discriminator_accuracy(logits, model.task_index(task)))
-                if config.difference_weight and output.shared_features is not None \
-                        and output.private_features is not None:
-                    difference.append(difference_loss(output.shared_features.float(),
-                                                      output.private_features.float()))
-            penalty = model.penalty()
-            extra = penalty  # every term that is not a task loss
-            adversarial_term = difference_term = None
-            if adversarial:
-                adversarial_term = torch.stack(adversarial).mean()
-                extra = extra + adversarial_term
-            if difference:
-                difference_term = torch.stack(difference).mean()
-                extra = extra + config.difference_weight * difference_term
-        terms = {
+            for step in forwarded:
+                loss = self.task_loss(step.task, step.output.logits, step.targets)
+                task_losses[step.task] = task_losses.get(step.task, 0.0) + loss  # a task drawn twice adds up
+            extra = torch.zeros((), device=self.device)  # every term that is not a task loss
+            for term in self.terms:
+                value = term(model, forwarded)
+                values[term.name] = math.nan if value is None else value.item()
+                if value is not None:
+                    extra = extra + term.weight * value
+        accuracies = [discriminator_accuracy(logits, model.task_index(step.task))
+                      for step in forwarded for logits in step.task_logits]
+        built_in = {name: values.pop(name) for name in ("adversarial_loss", "difference_loss", "penalty")
+                    if name in values}
+        logged = {
             "task": ",".join(task_losses),
             "task_loss": sum(loss.item() for loss in task_losses.values()),
-            "adversarial_loss": adversarial_term.item() if adversarial_term is not None else math.nan,
-            "difference_loss": difference_term.item() if difference_term is not None else math.nan,
-            "penalty": penalty.item(),
             "discriminator_accuracy": float(np.mean(accuracies)) if accuracies else math.nan,
             "reversal_scale": reversal_scale if model.discriminator is not None else math.nan,
+            **built_in, "extra_terms": values,
         }
-        return task_losses, extra, terms
+        return task_losses, extra, logged
 
     def _autocast(self):
         if self.config.mixed_precision and self.device.type == "cuda":
@@ -472,7 +472,7 @@ class Trainer:
         return nullcontext()
 
     def _epoch_row(self, epoch: int, results: list[StepResult], dev: dict) -> dict:
-        steps = pd.DataFrame([asdict(r) for r in results])
+        steps = pd.DataFrame([result.row() for result in results])
         row = {"epoch": epoch, "train_loss": steps.task_loss.mean(),
                "adversarial_loss": steps.adversarial_loss.mean(),
                "difference_loss": steps.difference_loss.mean(),

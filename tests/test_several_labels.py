@@ -114,15 +114,15 @@ def test_a_head_without_labels_in_the_batch_gets_no_gradient_and_missing_rows_ad
                                           "sign": torch.tensor([1, MISSING_LABEL]),
                                           "first": torch.tensor([MISSING_LABEL, MISSING_LABEL])})
     forwarded = trainer._forward_by_text(batch)
-    assert [task for task, *_ in forwarded] == ["score", "sign"]  # "first" has no label: not run
+    assert [step.task for step in forwarded] == ["score", "sign"]  # "first" has no label: not run
     model.zero_grad()
-    total = sum(trainer.task_loss(task, output.logits, targets) for task, output, targets, _ in forwarded)
+    total = sum(trainer.task_loss(step.task, step.output.logits, step.targets) for step in forwarded)
     total.backward()
     assert model.heads["first"].weight.grad is None
     assert model.heads["sign"].weight.grad.abs().sum() > 0
     # the masked loss is the loss of the labelled row alone: the unlabelled second text adds nothing
     alone = model(tokens[:1], lengths[:1], "sign").logits
-    sign_loss = dict((task, trainer.task_loss(task, o.logits, t)) for task, o, t, _ in forwarded)["sign"]
+    sign_loss = {step.task: trainer.task_loss(step.task, step.output.logits, step.targets) for step in forwarded}["sign"]
     assert torch.allclose(sign_loss, F.cross_entropy(alone, torch.tensor([1])))
 
 

@@ -257,3 +257,38 @@ def test_model_selection_can_read_the_dev_macro_f1(small_news):
     assert by_f1.metrics["average"]["dev"]["macro_f1"] == pytest.approx(history.dev_macro_f1.max())
     with pytest.raises(ConfigError, match="select_on is 'f1'; choose one of: accuracy, macro_f1"):
         quick(select_on="f1")
+
+
+def test_a_term_of_one_s_own_adds_its_weighted_value_to_each_step_and_is_logged(small_news):
+    from mtl_lib.step_terms import StepTerm, default_terms
+
+    class Constant(StepTerm):  # adds 0.5 * 2 to every step's loss, and no gradient
+        name, weight = "constant", 0.5
+
+        def __call__(self, model, forwarded):
+            return torch.tensor(2.0)
+
+    class EmbeddingSize(StepTerm):  # a real regulariser: pulls the word vectors towards zero
+        name, weight = "embedding_size", 1.0
+
+        def __call__(self, model, forwarded):
+            return model.embedding.weight.pow(2).mean()
+
+    def trained(terms):
+        torch.manual_seed(0)
+        vocab = build_vocab(small_news)
+        model = build_model("asp", len(vocab), {task: 4 for task in small_news.task_names}, SMALL)
+        trainer = Trainer(model, small_news, vocab, quick(), terms=terms)
+        trainer.fit()
+        return trainer
+
+    plain = trained(None)
+    model = plain.model
+    constant = trained([*default_terms(model, 0.0), Constant()])
+    assert (constant.step_log.loss - plain.step_log.loss).round(5).eq(1.0).all()
+    assert constant.step_log.constant.eq(2.0).all()
+    assert constant.step_log.adversarial_loss.equals(plain.step_log.adversarial_loss)  # the built-in terms as before
+    for name, value in plain.model.state_dict().items():
+        assert torch.equal(value, constant.model.state_dict()[name])  # a constant moves nothing
+    shrunk = trained([*default_terms(model, 0.0), EmbeddingSize()])
+    assert shrunk.model.embedding.weight.pow(2).mean() < plain.model.embedding.weight.pow(2).mean()
