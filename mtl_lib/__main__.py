@@ -51,13 +51,18 @@ def command_train(args: argparse.Namespace) -> None:
     the main one writes the run and prints.
     """
     check_run_target(args.out)
+    state_file = Path(f"{str(args.out).rstrip('/')}.fit-state.pt")  # beside the run: it is written only at the end
+    if state_file.exists() and not args.resume:
+        raise ConfigError(f"{state_file} holds the state of an interrupted fit into {args.out}: continue it with "
+                          "--resume (the same options), or delete it to train from the start")
     with process_group():
         if not is_main_process():
             warnings.simplefilter("ignore", DataWarning)  # the main process warns once for all
-        train_and_save(args)
+        train_and_save(args, state_file)
+    state_file.unlink(missing_ok=True)  # the run is saved: nothing left to resume
 
 
-def train_and_save(args: argparse.Namespace) -> None:
+def train_and_save(args: argparse.Namespace, state_file: Path) -> None:
     dataset = str(Path(args.data).resolve()) if Path(args.data).suffix.lower() == ".csv" else args.data
     provenance = {"dataset": dataset, "split_seed": args.split_seed, "regression": list(args.regression),
                   "columns": csv_columns(args)} | ({} if args.per_split is None else {"per_split": args.per_split})
@@ -73,7 +78,8 @@ def train_and_save(args: argparse.Namespace) -> None:
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
-    result = run_experiment(data, args.model, encoder, config, glove=args.glove, provenance=provenance)
+    result = run_experiment(data, args.model, encoder, config, glove=args.glove, provenance=provenance,
+                            state_file=state_file)
     if not is_main_process():
         return
     result.save(args.out)
@@ -234,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(evaluate and newsie read the same ones)")
     add_csv_arguments(train)
     train.add_argument("--out", required=True, metavar="DIR", help="the run directory to write")
+    train.add_argument("--resume", action="store_true",
+                       help="continue an interrupted fit after its last finished epoch, from DIR.fit-state.pt "
+                            "(written after every epoch, removed once the run is saved), with the same options")
     train.add_argument("--batch-size", type=int, default=32, help="examples per batch")
     train.add_argument("--lr", type=float, default=TrainConfig.learning_rate, help="Adam's learning rate")
     train.add_argument("--embedding-dim", type=int, default=64, help="size of the word vectors")
@@ -355,8 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: nothing half-written was left (a run folder is saved whole or not at all)",
-              file=sys.stderr)
+        print("interrupted: nothing half-written was left (a run folder is saved whole or not at all); "
+              "train continues after its last finished epoch with --resume", file=sys.stderr)
         return 130
     return 0
 

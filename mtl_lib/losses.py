@@ -206,6 +206,13 @@ class PCGrad(LossWeighting):
         self.task_names = list(task_names)
         self.generator = torch.Generator().manual_seed(seed)  # draws the projection orders
 
+    def get_extra_state(self) -> Tensor:
+        """The generator's state, kept in `state_dict()`: a resumed fit draws the orders it would have drawn."""
+        return self.generator.get_state()
+
+    def set_extra_state(self, state: Tensor) -> None:
+        self.generator.set_state(state)
+
     def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
         return torch.stack(list(task_losses.values())).sum()
 

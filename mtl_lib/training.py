@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,14 +42,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from mtl_lib.config import get_device, usable_device
 from mtl_lib.data import (SPLITS, Batch, BucketBatchSampler, LabeledTexts, LabelsBatch, MultiTaskBatches,
                           MultiTaskData, Vocab, encode, encode_labeled_texts, has_label, labeled_texts_loader,
                           make_sampler, pad_collate, task_loader)
-from mtl_lib.data.batching import SAMPLERS, TextDataset
+from mtl_lib.data.batching import SAMPLERS, Passes, TextDataset
 from mtl_lib.distributed import rank, shard, world_size
 from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
 from mtl_lib.losses import WEIGHTINGS, LossWeighting, discriminator_accuracy, make_weighting
@@ -57,6 +57,7 @@ from mtl_lib.models.layers import ganin_lambda
 from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import MultiTaskModel
 from mtl_lib.step_terms import Forwarded, StepTerm, default_terms
+from mtl_lib.training_state import FitProgress, resume, save_state
 
 SCHEDULES = ("constant", "ganin")
 BATCHINGS = ("task", "text")  # a batch of one task's examples, or of texts with every label they carry
@@ -180,7 +181,7 @@ class Trainer:
         self._check_fits_model()
         self.labeled_texts = self._encode_labeled_texts() if self.config.batching == "text" else None
         self.unlabeled = self._encode_unlabeled() if self.config.unlabeled else {}
-        self._unlabeled_batches: dict[str, Iterator[Batch]] = {}  # endless, one per task, while fit() runs
+        self._unlabeled_batches: dict[str, Passes] = {}  # endless, one per task, while fit() runs
         options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
         self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks, **options)).to(self.device)
         self.terms = default_terms(model, config.difference_weight) if terms is None else list(terms)
@@ -311,53 +312,63 @@ class Trainer:
 
     # --- training -----------------------------------------------------------------------------
 
-    def fit(self) -> pd.DataFrame:
+    def fit(self, state_file: str | Path | None = None) -> pd.DataFrame:
         """Train for `config.epochs` (or until early stopping) and restore the best dev epoch.
 
-        Returns the per-epoch history; `self.step_log` has every step's loss terms.
+        Returns the per-epoch history; `self.step_log` has every step's loss terms. With
+        `state_file`, the training state is written there after every epoch, and a state found
+        there is resumed from (`mtl_lib.training_state`): a fit interrupted and run again with
+        the same data and config ends with the same model, to the bit, as one never interrupted.
+        Delete the file once the run is saved.
         """
         config = self.config
         torch.manual_seed(config.seed)  # dropout and the discriminator's draws
         step_batches, steps_per_epoch = self._step_batches()
         self._unlabeled_batches = {
-            task: _endless(task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i))
+            task: Passes(task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i))
             for i, (task, dataset) in enumerate(self.unlabeled.items())}
         total_steps = steps_per_epoch * config.epochs
-        best_score, best_state, epochs_since_best = -math.inf, None, 0
-        epoch_rows, step_rows = [], []
+        fitted = FitProgress()
+        if state_file is not None and Path(state_file).is_file():
+            fitted = resume(self, state_file)
 
-        bar = tqdm(total=total_steps, desc="training", unit="step", disable=not config.progress or rank() != 0)
-        for epoch in range(1, config.epochs + 1):
+        bar = tqdm(total=total_steps, initial=len(fitted.step_rows), desc="training", unit="step",
+                   disable=not config.progress or rank() != 0)
+        for epoch in range(fitted.epochs + 1, config.epochs + 1):
+            if fitted.stopped:
+                break
             self.model.train()
             results = []
             epoch_batches = step_batches()
             bar.set_description(f"epoch {epoch}/{config.epochs}")
             for _ in range(steps_per_epoch):
-                progress = (len(step_rows) + len(results)) / total_steps
+                progress = (len(fitted.step_rows) + len(results)) / total_steps
                 results.append(self.train_step(next(epoch_batches), progress))
                 bar.update()
-            step_rows += [{"step": len(step_rows) + i + 1, "epoch": epoch, **result.row()}
-                          for i, result in enumerate(results)]
+            fitted.step_rows += [{"step": len(fitted.step_rows) + i + 1, "epoch": epoch, **result.row()}
+                                 for i, result in enumerate(results)]
             dev = self.evaluate("dev")
             dev_score = dev["average"][self.selection_metric]
             bar.set_postfix({f"dev_{self.selection_metric}": f"{dev_score:.3f}"})
-            epoch_rows.append(self._epoch_row(epoch, results, dev))
-            if dev_score > best_score:
-                best_score, epochs_since_best = dev_score, 0
-                best_state = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+            fitted.epoch_rows.append(self._epoch_row(epoch, results, dev))
+            fitted.epochs = epoch
+            if dev_score > fitted.best_score:
+                fitted.best_score, fitted.epochs_since_best = dev_score, 0
+                fitted.best_state = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
             else:
-                epochs_since_best += 1
-                if config.patience is not None and epochs_since_best >= config.patience:
-                    break
+                fitted.epochs_since_best += 1
+                fitted.stopped = config.patience is not None and fitted.epochs_since_best >= config.patience
+            if state_file is not None:
+                save_state(self, fitted, state_file)
         bar.total = bar.n  # an early stop is a finished run: the bar closes as complete, not failed
         bar.close()
 
-        self.model.load_state_dict(best_state)
+        self.model.load_state_dict(fitted.best_state)
         self.model.eval()  # handed back ready to predict: no dropout
-        self.history = pd.DataFrame(epoch_rows)
+        self.history = pd.DataFrame(fitted.epoch_rows)
         selected = self.history[f"dev_{self.selection_metric}"]
         self.history["best"] = self.history.epoch == self.history.loc[selected.idxmax(), "epoch"]
-        self.step_log = pd.DataFrame(step_rows)
+        self.step_log = pd.DataFrame(fitted.step_rows)
         return self.history
 
     def _step_batches(self) -> tuple[Callable[[], Iterator[list[tuple[str, Batch]] | LabelsBatch]], int]:
@@ -369,6 +380,7 @@ class Trainer:
         config = self.config
         if config.batching == "text":
             loader = labeled_texts_loader(self.labeled_texts, config.batch_size, shuffle=True, seed=config.seed)
+            self._epoch_source = loader
             return (lambda: iter(loader)), len(loader)
         loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
                    for i, (task, dataset) in enumerate(self.datasets["train"].items())}
@@ -376,6 +388,7 @@ class Trainer:
         steps = sum(math.ceil(math.ceil(size / world_size()) / config.batch_size) for size in self.train_sizes.values())
         batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), num_steps=steps,
                                    seed=config.seed)
+        self._epoch_source = batches
         steps = max(1, len(batches) // config.tasks_per_step)
         return (lambda: _grouped(iter(batches), config.tasks_per_step)), steps
 
@@ -393,7 +406,7 @@ class Trainer:
             output = self.model(batch.tokens, batch.lengths, task)
             task_logits = [output.task_logits] if output.task_logits is not None else []
             if task in self._unlabeled_batches:  # texts of the same task without a category
-                texts = next(self._unlabeled_batches[task]).to(self.device)
+                texts = self._unlabeled_batches[task].next().to(self.device)
                 task_logits.append(self.model(texts.tokens, texts.lengths, task).task_logits)
             forwarded.append(Forwarded(task, output, batch.labels, task_logits))
         return forwarded
@@ -533,12 +546,6 @@ class _StepLoss(nn.Module):
     def forward(self, batches: list[tuple[str, Batch]], progress: float) -> tuple[torch.Tensor, dict]:
         task_losses, extra, terms = self.step_losses(batches, progress)
         return self.weighting.combine(task_losses) + extra, terms
-
-
-def _endless(loader: DataLoader) -> Iterator[Batch]:
-    """The loader's batches, epoch after epoch (each epoch in a new order): unlabeled texts never run out."""
-    while True:
-        yield from loader
 
 
 def _grouped(pairs: Iterator[tuple[str, Batch]], size: int) -> Iterator[list[tuple[str, Batch]]]:

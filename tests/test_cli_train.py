@@ -123,7 +123,8 @@ def test_ctrl_c_prints_one_line_and_exits_130(monkeypatch, capsys):
     monkeypatch.setattr(cli.MultiTaskData, "load", interrupted)
     assert cli.main(["data", "news"]) == 130
     assert capsys.readouterr().err.strip().splitlines() == [
-        "interrupted: nothing half-written was left (a run folder is saved whole or not at all)"]
+        "interrupted: nothing half-written was left (a run folder is saved whole or not at all); "
+        "train continues after its last finished epoch with --resume"]
 
 
 def test_every_option_of_every_command_has_a_help_line_and_the_help_names_the_environment():

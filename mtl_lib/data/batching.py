@@ -385,8 +385,7 @@ class MultiTaskBatches:
         self.num_steps = num_steps
         self.seed = seed
         self.epoch = 0  # how many epochs have started; with `seed`, it fixes the next schedule
-        # Each task's current pass over its data, carried across epochs; empty ones to start.
-        self._passes: dict[str, Iterator[Batch]] = {task: iter(()) for task in self.loaders}
+        self.passes = {task: Passes(loader) for task, loader in self.loaders.items()}  # carried across epochs
 
     def __len__(self) -> int:
         return self.num_steps
@@ -395,12 +394,41 @@ class MultiTaskBatches:
         generator = _epoch_generator(self.seed, self.epoch)
         schedule = self.sampler.schedule(self.sizes, self.num_steps, generator)
         self.epoch += 1
-        return ((task, self._next_batch(task)) for task in schedule)
+        return ((task, self.passes[task].next()) for task in schedule)
 
-    def _next_batch(self, task: str) -> Batch:
-        """The task's next batch; when its pass is over, a new pass in a new shuffled order."""
-        batch = next(self._passes[task], None)
+    def restore(self, epochs: int, served: Mapping[str, int]) -> None:
+        """Continue as after `epochs` epochs in which each task served `served[task]` batches (resuming training)."""
+        self.epoch = epochs
+        for task, count in served.items():
+            self.passes[task].restore(count)
+
+
+class Passes:
+    """A loader's batches, pass after pass, each pass in its sampler's next order; resumable at a count.
+
+    A pass that an epoch leaves unfinished carries on into the next one: every example is
+    seen before any is seen twice. `served` counts the batches handed out so far.
+    """
+
+    def __init__(self, loader: DataLoader):
+        self.loader = loader
+        self.served = 0
+        self._pass: Iterator = iter(())  # the current pass; none to start
+
+    def next(self) -> Batch:
+        """The next batch; when the pass is over, a new pass in a new shuffled order."""
+        batch = next(self._pass, None)
         if batch is None:
-            self._passes[task] = iter(self.loaders[task])
-            batch = next(self._passes[task])
+            self._pass = iter(self.loader)
+            batch = next(self._pass)
+        self.served += 1
         return batch
+
+    def restore(self, served: int) -> None:
+        """Continue as after `served` batches: in the same pass, at the same place, as then."""
+        passes, into_pass = divmod(served, len(self.loader))
+        self.loader.batch_sampler.epoch = passes  # the order of pass k is its sampler's epoch k
+        self._pass = iter(self.loader) if into_pass else iter(())
+        for _ in range(into_pass):
+            next(self._pass)
+        self.served = served
