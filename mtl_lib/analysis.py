@@ -26,8 +26,8 @@ from sklearn.preprocessing import StandardScaler
 
 from mtl_lib.attributions import attribute_texts
 from mtl_lib.data import MultiTaskData, TextDataset, Vocab, encode
-from mtl_lib.data.batching import batches_in_order
 from mtl_lib.errors import ConfigError, DataError
+from mtl_lib.inference import forward_batches
 from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import MultiTaskModel
 
@@ -50,23 +50,19 @@ class Features:
         return values
 
 
-@torch.no_grad()
 def extract_features(model: MultiTaskModel, data: MultiTaskData, vocab: Vocab, split: str,
                      max_length: int | None = 64, batch_size: int = 256) -> Features:
     """Run every task's texts of `split` through `model` (eval mode) and keep its features."""
-    device = next(model.parameters()).device
     shared, private, tasks, labels = [], [], [], []
-    with evaluating(model):
-        for task, dataset in encode(data, vocab, split, max_length).items():
-            for batch in batches_in_order(dataset, batch_size):
-                batch = batch.to(device)
-                output = model(batch.tokens, batch.lengths, task)
-                if output.shared_features is not None:
-                    shared.append(output.shared_features.float().cpu().numpy())
-                if output.private_features is not None:
-                    private.append(output.private_features.float().cpu().numpy())
-                tasks += [task] * len(batch)
-                labels.append(batch.labels.cpu().numpy())
+    for task, dataset in encode(data, vocab, split, max_length).items():
+        for _, batch, outputs in forward_batches(model, dataset, [task], batch_size):
+            output = outputs[task]
+            if output.shared_features is not None:
+                shared.append(output.shared_features.float().cpu().numpy())
+            if output.private_features is not None:
+                private.append(output.private_features.float().cpu().numpy())
+            tasks += [task] * len(batch)
+            labels.append(batch.labels.cpu().numpy())
     return Features(np.concatenate(shared) if shared else None, np.concatenate(private) if private else None,
                     np.array(tasks), np.concatenate(labels))
 
@@ -194,7 +190,6 @@ def linear_cka(x: np.ndarray, y: np.ndarray) -> float:
     return float(cross / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y)))
 
 
-@torch.no_grad()
 def private_similarity(model: MultiTaskModel, data: MultiTaskData, vocab: Vocab, split: str = "test",
                        max_length: int | None = 64, batch_size: int = 256) -> pd.DataFrame:
     """Linear CKA between the private encoders of every two tasks, on the same texts (tasks x tasks).
@@ -203,14 +198,12 @@ def private_similarity(model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
     two publications whose private encoders represent the same headlines alike have
     learned alike. The diagonal is 1.
     """
-    device = next(model.parameters()).device
     texts = [text for task in data.task_names for text in data.texts(task, split)]
     common = TextDataset([vocab.encode(text, max_length) for text in texts], [0] * len(texts))
     representations = {}
     for task in model.task_names:
-        with evaluating(model):
-            outputs = [model(batch.tokens, batch.lengths, task).private_features
-                       for batch in (b.to(device) for b in batches_in_order(common, batch_size))]
+        outputs = [by_task[task].private_features for _, _, by_task in forward_batches(model, common, [task],
+                                                                                          batch_size)]
         if outputs[0] is None:
             raise ConfigError(f"this {type(model).__name__} model has no private encoders; "
                               "private_similarity needs an sp, asp, soft or single model")

@@ -20,11 +20,10 @@ import pandas as pd
 import torch
 
 from mtl_lib.data import TextDataset, Vocab
-from mtl_lib.data.batching import batches_in_order
 from mtl_lib.errors import CheckpointError, UnknownTaskError
 from mtl_lib.files import atomic_directory, sha256_of
 from mtl_lib.models.encoders import EncoderConfig
-from mtl_lib.models.modes import evaluating
+from mtl_lib.inference import forward_batches
 from mtl_lib.models.multitask import MultiTaskModel, build_model
 
 WEIGHTS, SPEC, VOCAB = "model.pt", "run.json", "vocab.json"
@@ -111,7 +110,6 @@ class Run:
 
         return explain(self, task, text, label, steps, max_length)
 
-    @torch.no_grad()
     def _outputs(self, tasks: list[str], texts: list[str], max_length: int | None) -> dict[str, torch.Tensor]:
         """Each task's head outputs (texts, outputs) for `texts`, in their order; the encoder runs once."""
         for task in tasks:
@@ -119,14 +117,11 @@ class Run:
                 raise UnknownTaskError(f"{task!r} is not a task of this model; tasks are: "
                                        f"{', '.join(self.spec.label_names)}")
         max_length = max_length or self.train_config.get("max_length")
-        device = next(self.model.parameters()).device
         encoded = TextDataset([self.vocab.encode(text, max_length) for text in texts], [0] * len(texts))
         chunks: dict[str, list[torch.Tensor]] = {task: [] for task in tasks}
-        with evaluating(self.model):
-            for batch in batches_in_order(encoded, batch_size=256):
-                batch = batch.to(device)
-                for task, output in self.model.forward_tasks(batch.tokens, batch.lengths, tasks).items():
-                    chunks[task].append(output.logits.float().cpu())
+        for _, _, outputs in forward_batches(self.model, encoded, tasks):
+            for task, output in outputs.items():
+                chunks[task].append(output.logits.float().cpu())
         return {task: torch.cat(parts) if parts else torch.zeros(0, len(self.spec.label_names[task]) or 1)
                 for task, parts in chunks.items()}
 

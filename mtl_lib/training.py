@@ -45,16 +45,15 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from mtl_lib.config import get_device, usable_device
-from mtl_lib.data import (SPLITS, Batch, BucketBatchSampler, LabeledTexts, LabelsBatch, MultiTaskBatches,
-                          MultiTaskData, Vocab, encode, encode_labeled_texts, has_label, labeled_texts_loader,
-                          make_sampler, pad_collate, task_loader)
+from mtl_lib.data import (SPLITS, Batch, LabeledTexts, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, encode,
+                          encode_labeled_texts, has_label, labeled_texts_loader, make_sampler, task_loader)
 from mtl_lib.data.batching import SAMPLERS, Passes, TextDataset
 from mtl_lib.distributed import rank, shard, world_size
 from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
+from mtl_lib.inference import forward_batches
 from mtl_lib.losses import WEIGHTINGS, LossWeighting, discriminator_accuracy, make_weighting
 from mtl_lib.metrics import METRICS, average, score, score_regression
 from mtl_lib.models.layers import ganin_lambda
-from mtl_lib.models.modes import evaluating
 from mtl_lib.models.multitask import MultiTaskModel
 from mtl_lib.step_terms import Forwarded, StepTerm, default_terms
 from mtl_lib.training_state import FitProgress, resume, save_state
@@ -499,7 +498,6 @@ class Trainer:
 
     # --- evaluation ---------------------------------------------------------------------------
 
-    @torch.no_grad()
     def predict(self, task: str, dataset: TextDataset) -> tuple[np.ndarray, np.ndarray]:
         """(true labels, predictions) of `task`'s model on `dataset`, one per example, in the dataset's order.
 
@@ -509,14 +507,13 @@ class Trainer:
         """
         regression = self.data.task(task).is_regression
         order, labels, predictions = [], [], []
-        with evaluating(self.model):
-            for indices in BucketBatchSampler(dataset.lengths, self.config.batch_size * 4, shuffle=False):
-                batch = pad_collate([dataset[i] for i in indices]).to(self.device)
-                with self._autocast():
-                    logits = self.model(batch.tokens, batch.lengths, task).logits
+        with self._autocast():
+            for indices, batch, outputs in forward_batches(self.model, dataset, [task], self.config.batch_size * 4,
+                                                           by_length=True):
+                logits = outputs[task].logits.float()
                 order += indices
                 labels.append(batch.labels.cpu())
-                predictions.append(logits.float()[:, 0].cpu() if regression else logits.argmax(dim=1).cpu())
+                predictions.append(logits[:, 0].cpu() if regression else logits.argmax(dim=1).cpu())
         in_order = np.argsort(order)  # where each example's row lies among the batches
         return torch.cat(labels).numpy()[in_order], torch.cat(predictions).numpy()[in_order]
 
