@@ -56,9 +56,9 @@ def main() -> None:
     seed_everything(0)
     reference = build_model(args.model, len(vocab), {n: t.num_labels for n, t in news.tasks.items()},
                             EncoderConfig(kind=args.encoder))
-    trainer = Trainer(copy.deepcopy(reference), news, vocab, config)
+    trainer = Trainer(copy.deepcopy(reference), config.prepare(news, vocab), config)
     loaders = {task: task_loader(dataset, config.batch_size, shuffle=True)
-               for task, dataset in trainer.datasets["train"].items()}
+               for task, dataset in trainer.data.splits["train"].items()}
     pairs = list(MultiTaskBatches(loaders, make_sampler("proportional"), num_steps=args.steps))
 
     bare, ours = [], []

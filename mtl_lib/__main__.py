@@ -14,10 +14,11 @@ from pathlib import Path
 from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import check_run_target, load_run
 from mtl_lib.config import is_smoke
-from mtl_lib.data import SAMPLERS, SOURCES, SPLITS, MultiTaskData, tokenize
+from mtl_lib.data import SAMPLERS, SOURCES, SPLITS, MultiTaskData, prepare, tokenize
 from mtl_lib.distributed import is_main_process, process_device, process_group, world_size
 from mtl_lib.errors import ConfigError, DataError, DataWarning, MTLError
-from mtl_lib.experiment import GLOVE_DIM, load_data, run_data, run_experiment, scores
+from mtl_lib.evaluation import scores
+from mtl_lib.experiment import GLOVE_DIM, load_data, run_data, run_experiment
 from mtl_lib.files import write_text_atomically
 from mtl_lib.losses import WEIGHTINGS
 from mtl_lib.metrics import METRICS
@@ -26,7 +27,7 @@ from mtl_lib.newsie import build_app
 from mtl_lib.newsie.build import ARTICLES, STEPS, WORDS
 from mtl_lib.reproduce import (ENCODERS, HELD_OUT, METHODS, PAPER, format_table, load_results, paper_table,
                                reproduce, timing, transfer, transfer_table)
-from mtl_lib.training import BATCHINGS, SCHEDULES, Trainer, TrainConfig
+from mtl_lib.training import BATCHINGS, SCHEDULES, TrainConfig
 from mtl_lib.widgets import article_document
 
 
@@ -95,8 +96,9 @@ def command_evaluate(args: argparse.Namespace) -> None:
     run = load_run(args.run)
     data = run_data(run)  # the run's label ids, whatever the data holds now
     config = TrainConfig(**{name: value for name, value in run.train_config.items()
-                            if name in TrainConfig.__dataclass_fields__} | {"progress": False, "device": "cpu"})
-    print(json.dumps(scores(Trainer(run.model, data, run.vocab, config)), indent=2))
+                            if name in TrainConfig.__dataclass_fields__} | {"device": None})
+    prepared = prepare(data, run.vocab, config.max_length)
+    print(json.dumps(scores(run.model, prepared, config.evaluation_batch_size), indent=2))
 
 
 def command_predict(args: argparse.Namespace) -> None:

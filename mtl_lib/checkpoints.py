@@ -21,7 +21,7 @@ import torch
 
 from mtl_lib.data import TextDataset, Vocab
 from mtl_lib.errors import CheckpointError, UnknownTaskError
-from mtl_lib.files import atomic_directory, sha256_of
+from mtl_lib.files import atomic_directory, sha256_of, unreplaceable
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.inference import forward_batches
 from mtl_lib.models.multitask import MultiTaskModel, build_model
@@ -64,9 +64,8 @@ def is_run_directory(directory: str | Path) -> bool:
 
 def check_run_target(directory: str | Path) -> None:
     """Refuse, before any training, a `directory` that a run may not replace."""
-    directory = Path(directory)
-    if directory.exists() and not (directory.is_dir() and (is_run_directory(directory) or not any(directory.iterdir()))):
-        kind = "a folder of other files" if directory.is_dir() else "a file"
+    kind = unreplaceable(directory, is_run_directory)
+    if kind:
         raise CheckpointError(f"{directory} is {kind}, not a run folder: save the run to a new or empty folder "
                               "(an existing run folder is replaced as a whole)")
 

@@ -18,6 +18,7 @@ from mtl_lib.checkpoints import ModelSpec, Run, save_run
 from mtl_lib.config import seed_everything
 from mtl_lib.data import MultiTaskData, Vocab
 from mtl_lib.errors import CheckpointError, ConfigError
+from mtl_lib.evaluation import scores
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.models.pretrained import GLOVE_DIM, glove_vectors, init_embedding
 from mtl_lib.training import Trainer, TrainConfig
@@ -26,16 +27,6 @@ from mtl_lib.training import Trainer, TrainConfig
 def build_vocab(data: MultiTaskData, min_freq: int = 2, max_size: int | None = 30_000) -> Vocab:
     """The vocabulary of every task's training texts (never dev or test: they stay unseen)."""
     return Vocab.build(data.frame[data.frame.split == "train"].text, min_freq=min_freq, max_size=max_size)
-
-
-def scores(trainer: Trainer) -> dict:
-    """`{"tasks": {task: {"dev": {...}, "test": {...}}}, "average": {"dev": {...}, "test": {...}}}`."""
-    by_split = {split: trainer.evaluate(split) for split in ("dev", "test")}
-    return {
-        "tasks": {task: {split: by_split[split]["tasks"][task] for split in by_split}
-                  for task in by_split["test"]["tasks"]},
-        "average": {split: result["average"] for split, result in by_split.items()},
-    }
 
 
 @dataclass(kw_only=True)
@@ -80,11 +71,12 @@ def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfi
         vectors, coverage = glove_vectors({token: i for i, token in enumerate(vocab.tokens)})
         init_embedding(model, vectors)
         record["glove_coverage"] = coverage
-    trainer = Trainer(model, data, vocab, config)
+    trainer = Trainer(model, config.prepare(data, vocab), config)
     trainer.fit(state_file)
+    metrics = scores(trainer.model, trainer.data, config.evaluation_batch_size, config.mixed_precision)
     return Experiment(model=trainer.model, spec=spec, vocab=vocab,
                       train_config=trainer.config.to_dict() | {"data": record}, trainer=trainer,
-                      metrics=scores(trainer), provenance=record)
+                      metrics=metrics, provenance=record)
 
 
 def load_data(provenance: dict) -> MultiTaskData:
@@ -156,4 +148,4 @@ def summarize(scores_table: pd.DataFrame, metric: str = "accuracy") -> pd.DataFr
 
 
 __all__ = ["GLOVE_DIM", "Experiment", "build_vocab", "load_data", "repeat_experiment", "run_data", "run_experiment",
-           "scores", "summarize", "tidy"]
+           "summarize", "tidy"]

@@ -52,6 +52,15 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def unreplaceable(target: str | Path, replaceable: Callable[[Path], bool]) -> str | None:
+    """What stands at `target` that a new folder may not replace ("a file", "a folder of other files"),
+    or None where it may: nothing, an empty folder, or a folder that `replaceable` accepts."""
+    target = Path(target)
+    if not target.exists() or (target.is_dir() and (not any(target.iterdir()) or replaceable(target))):
+        return None
+    return "a folder of other files" if target.is_dir() else "a file"
+
+
 @contextmanager
 def atomic_directory(target: str | Path, replaceable: Callable[[Path], bool]) -> Iterator[Path]:
     """Yield a new folder beside `target`, which replaces `target` as a whole if the block succeeds.
@@ -61,7 +70,7 @@ def atomic_directory(target: str | Path, replaceable: Callable[[Path], bool]) ->
     `replaceable(target)` says so: a folder of someone's other files is never swept away.
     """
     target = Path(target)
-    if target.exists() and not (target.is_dir() and (not any(target.iterdir()) or replaceable(target))):
+    if unreplaceable(target, replaceable):
         raise FileExistsError(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part"))

@@ -1,10 +1,11 @@
 """The one inference loop: a dataset's texts through a model's heads, batch by batch, in eval mode.
 
-Everything that reads a trained model (`Run.predict`, `Trainer.predict` and so evaluation,
+Everything that reads a trained model (`Run.predict`, `evaluation.predictions` and so every score,
 `analysis.extract_features`, `analysis.private_similarity`) goes through `forward_batches`.
 """
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
@@ -33,3 +34,10 @@ def forward_batches(model: MultiTaskModel, dataset: TextDataset, tasks: list[str
         for indices in order:
             batch = pad_collate([dataset[i] for i in indices]).to(device)
             yield indices, batch, model.forward_tasks(batch.tokens, batch.lengths, tasks)
+
+
+def autocast(device: torch.device, mixed_precision: bool) -> AbstractContextManager:
+    """bfloat16 autocast where `mixed_precision` asks for it and the device is CUDA; else nothing."""
+    if mixed_precision and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return nullcontext()

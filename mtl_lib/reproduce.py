@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 from mtl_lib.data import MultiTaskData
 from mtl_lib.errors import ConfigError, DataError
 from mtl_lib.config import get_device, seed_everything
-from mtl_lib.experiment import build_vocab, run_experiment, scores
+from mtl_lib.evaluation import scores
+from mtl_lib.experiment import build_vocab, run_experiment
 from mtl_lib.files import write_text_atomically
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.models.pretrained import GLOVE_DIM, glove_vectors, init_embedding
@@ -184,9 +185,10 @@ def run_one(data: MultiTaskData, method: str, encoder: str, seed: int, epochs: i
 def _task_errors(trainer: Trainer) -> dict[str, dict]:
     """Dev and test error (%) of each task at the epoch kept (the best dev epoch), and that epoch."""
     epoch = int(trainer.history.loc[trainer.history.best, "epoch"].iloc[0])
+    per_task = scores(trainer.model, trainer.data, trainer.config.evaluation_batch_size)["tasks"]
     return {task: {"dev_error": 100 * (1 - splits["dev"]["accuracy"]),
                    "test_error": 100 * (1 - splits["test"]["accuracy"]), "epoch": epoch}
-            for task, splits in scores(trainer)["tasks"].items()}
+            for task, splits in per_task.items()}
 
 
 def reproduce(data: MultiTaskData, methods: Sequence[str], encoder: str, seeds: Sequence[int],
@@ -262,7 +264,7 @@ def transfer(data: MultiTaskData, source: str, encoder: str, seed: int, results:
             model = transfer_model(trained.model, {task: data.task(task).num_labels}, method, encoder_config)
             if vectors is not None and method == "bi_channel":
                 init_embedding(model.private_embeddings, vectors)  # the new channel starts from GloVe too
-            trainer = Trainer(model, data.select([task]), vocab, target_config)
+            trainer = Trainer(model, target_config.prepare(data.select([task]), vocab), target_config)
             trainer.fit()
             tasks.setdefault(task, {})[method] = _task_errors(trainer)[task]
     record = {"method": f"transfer-{source}", "encoder": encoder, "seed": seed, "tasks": tasks,

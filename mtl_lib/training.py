@@ -25,14 +25,15 @@ with `select_on="macro_f1"`, or of R^2 where no task classifies); the test split
 by `evaluate("test")` alone. A task with training rows only (an auxiliary task) is trained
 on and never selected on.
 
+The trainer trains: it reads the datasets the data layer prepared (`TrainConfig.prepare`,
+`mtl_lib.data.prepared`), and scores with the free functions of `mtl_lib.evaluation`.
+
 Under torchrun, several processes train one model together with DistributedDataParallel,
 each on its shard of the training texts (`mtl_lib.distributed`).
 """
 
 import math
-import warnings
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -45,14 +46,16 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from mtl_lib.config import get_device, usable_device
-from mtl_lib.data import (SPLITS, Batch, LabeledTexts, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, encode,
-                          encode_labeled_texts, has_label, labeled_texts_loader, make_sampler, task_loader)
-from mtl_lib.data.batching import SAMPLERS, Passes, TextDataset
+from mtl_lib.data import (Batch, LabelsBatch, MultiTaskBatches, MultiTaskData, Vocab, has_label, labeled_texts_loader,
+                          make_sampler, task_loader)
+from mtl_lib.data.batching import SAMPLERS, Passes
+from mtl_lib.data.prepared import TrainingData, prepare
 from mtl_lib.distributed import rank, shard, world_size
-from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
-from mtl_lib.inference import forward_batches
+from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
+from mtl_lib.evaluation import evaluate
+from mtl_lib.inference import autocast
 from mtl_lib.losses import WEIGHTINGS, LossWeighting, discriminator_accuracy, make_weighting
-from mtl_lib.metrics import METRICS, average, score, score_regression
+from mtl_lib.metrics import METRICS
 from mtl_lib.models.layers import ganin_lambda
 from mtl_lib.models.multitask import MultiTaskModel
 from mtl_lib.step_terms import Forwarded, StepTerm, default_terms
@@ -60,7 +63,6 @@ from mtl_lib.training_state import FitProgress, resume, save_state
 
 SCHEDULES = ("constant", "ganin")
 BATCHINGS = ("task", "text")  # a batch of one task's examples, or of texts with every label they carry
-MIN_TRAIN_ROWS = 10  # fewer training rows than this, and a task is warned of as unlearnable
 DISCRIMINATOR_TASKS_PER_STEP = 4  # the default tasks_per_step of a model with a task discriminator
 
 
@@ -135,6 +137,18 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def evaluation_batch_size(self) -> int:
+        """Texts per batch when scoring: four training batches (no gradients are kept)."""
+        return 4 * self.batch_size
+
+    def prepare(self, data: MultiTaskData, vocab: Vocab) -> TrainingData:
+        """`data` encoded as this configuration trains on it (`mtl_lib.data.prepared.prepare`).
+
+        >>> Trainer(model, config.prepare(news, vocab), config).fit()
+        """
+        return prepare(data, vocab, self.max_length, by_text=self.batching == "text", unlabeled=self.unlabeled)
+
 
 @dataclass
 class StepResult:
@@ -156,35 +170,36 @@ class StepResult:
 
 
 class Trainer:
-    """Trains any `MultiTaskModel` on `MultiTaskData`, evaluates it per task, keeps the best.
+    """Trains any `MultiTaskModel` on the data prepared for it, evaluates it on dev, keeps the best epoch.
 
-    >>> trainer = Trainer(model, news, vocab, TrainConfig(epochs=3))
+    >>> config = TrainConfig(epochs=3)
+    >>> trainer = Trainer(model, config.prepare(news, vocab), config)
     >>> history = trainer.fit()          # one row per epoch: losses, dev scores, task weights
     >>> trainer.evaluate("test")         # {"tasks": {task: {"accuracy", "macro_f1"}}, "average": {...}}
     """
 
-    def __init__(self, model: MultiTaskModel, data: MultiTaskData, vocab: Vocab,
-                 config: TrainConfig | None = None, weighting: LossWeighting | None = None,
-                 terms: list[StepTerm] | None = None):
+    def __init__(self, model: MultiTaskModel, data: TrainingData, config: TrainConfig | None = None,
+                 weighting: LossWeighting | None = None, terms: list[StepTerm] | None = None):
         config = config or TrainConfig()
+        if not isinstance(data, TrainingData):
+            raise ConfigError(f"Trainer reads data prepared for training, not a {type(data).__name__}: "
+                              "Trainer(model, config.prepare(data, vocab), config)")
         if config.tasks_per_step is None and config.batching == "task":
             config = replace(config, tasks_per_step=1 if model.discriminator is None else DISCRIMINATOR_TASKS_PER_STEP)
         self.config = config
         self.device = usable_device(config.device) if config.device else get_device()
         self.model = model.to(self.device)
         self.data = data
-        self.vocab = vocab
         self.tasks = data.task_names
-        self.datasets = {split: encode(data, vocab, split, self.config.max_length) for split in SPLITS}
-        self._check_splits()
+        self._check_prepared_as_configured()
         self._check_fits_model()
-        self.labeled_texts = self._encode_labeled_texts() if self.config.batching == "text" else None
-        self.unlabeled = self._encode_unlabeled() if self.config.unlabeled else {}
+        self.train_datasets = data.splits["train"]  # under torchrun, this process's shard
+        self.unlabeled = data.unlabeled if config.unlabeled else {}
         self._unlabeled_batches: dict[str, Passes] = {}  # endless, one per task, while fit() runs
         options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
         self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks, **options)).to(self.device)
         self.terms = default_terms(model, config.difference_weight) if terms is None else list(terms)
-        self.train_sizes = {task: len(dataset) for task, dataset in self.datasets["train"].items()}  # all processes'
+        self.train_sizes = data.sizes("train")  # all processes'
         self._parallel = self._distribute() if world_size() > 1 else None
         self.optimizer = torch.optim.Adam([*self.model.parameters(), *self.weighting.parameters()],
                                           lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
@@ -210,40 +225,24 @@ class Trainer:
         """What model selection maximises on dev: `config.select_on`, or R^2 when no task classifies."""
         return self.config.select_on if len(self.data.regression_tasks) < len(self.tasks) else "r2"
 
-    def _check_splits(self) -> None:
-        """Model selection reads dev: refuse, before any training, data it could not select on.
-
-        A task with test rows needs dev rows too (else it would train, then fail to be scored);
-        a task with training rows only is an auxiliary task, trained on and never scored.
-        """
-        sizes = {split: {task: len(dataset) for task, dataset in datasets.items()}
-                 for split, datasets in self.datasets.items()}
-        for task in self.tasks:
-            if sizes["test"][task] and not sizes["dev"][task]:
-                raise DataError(
-                    f"task {task!r} has {sizes['test'][task]} test rows but no dev rows, and model selection reads "
-                    "dev: give it dev rows (a split column with train/dev/test), or more rows for the automatic "
-                    "70/10/20 split to draw them from; without test rows it would be an auxiliary task")
-        if not any(sizes["dev"].values()):
-            raise DataError("no task has dev rows, and model selection reads dev: give some task dev rows "
-                            "(a split column with train/dev/test)")
-        self._warn_unlearnable_tasks(sizes["train"])
-
-    def _warn_unlearnable_tasks(self, train_sizes: dict[str, int]) -> None:
-        """Warn, before training, of a task that trains but cannot learn: the rule is fewer than
-        `MIN_TRAIN_ROWS` training rows, or one label in all of them (its head learns a constant, and
-        a score of 1.0 from a constant would lift the average while saying nothing)."""
-        for task in self.tasks:
-            if train_sizes[task] < MIN_TRAIN_ROWS:
-                warnings.warn(f"task {task!r} has {train_sizes[task]} training rows, too few to learn from "
-                              f"(fewer than {MIN_TRAIN_ROWS}); give it more rows or leave it out", DataWarning,
-                              stacklevel=4)
-            labels = set(self.datasets["train"][task].labels)
-            if not self.data.task(task).is_regression and len(labels) == 1:
-                only = self.data.task(task).label_names[labels.pop()]
-                warnings.warn(f"every training row of task {task!r} has the label {only!r}: its head can only learn "
-                              f"to predict {only!r}, and its scores say nothing; give it rows of its other labels "
-                              "or leave it out", DataWarning, stacklevel=4)
+    def _check_prepared_as_configured(self) -> None:
+        """The data must be prepared as the config trains (text length, batching, unlabeled texts),
+        and the options must suit the model."""
+        config, data = self.config, self.data
+        wanted = "; prepare it with config.prepare(data, vocab)"
+        if data.max_length != config.max_length:
+            raise ConfigError(f"the data was prepared with max_length={data.max_length}, but the config says "
+                              f"{config.max_length}{wanted}")
+        if config.batching == "text" and data.labeled_texts is None:
+            raise ConfigError(f"batching='text' reads the texts with all their labels, which the data lacks{wanted}")
+        if config.unlabeled and not data.unlabeled:
+            raise ConfigError(f"unlabeled=True reads each task's unlabeled texts, which the data lacks{wanted}")
+        if self.model.discriminator is not None and config.batching == "text":
+            raise ConfigError("batching='text' mixes tasks within one text, but a task discriminator needs each "
+                              "text to belong to one task; train asp with batching='task'")
+        if self.model.discriminator is None and config.unlabeled:
+            raise ConfigError("TrainConfig.unlabeled=True needs a model with a task discriminator; "
+                              "build it with build_model('asp', ...) or --model asp")
 
     def _check_fits_model(self) -> None:
         """Every task of the data must be a task of the model, with labels its head can output."""
@@ -252,42 +251,16 @@ class Trainer:
                 raise UnknownTaskError(f"the data has task {task!r} but the model does not; "
                                        f"the model's tasks are: {', '.join(self.model.task_names)}")
             outputs = self.model.num_labels[task]
-            if self.data.task(task).is_regression:
+            if self.data.is_regression(task):
                 if outputs != 1:
                     raise ConfigError(f"task {task!r} is a regression task, but the model's head for it has "
                                       f"{outputs} outputs; build the model with 1 output for it")
                 continue
-            for split, datasets in self.datasets.items():
+            for split, datasets in self.data.splits.items():
                 labels = datasets[task].labels
                 if labels and max(labels) >= outputs:
                     raise ConfigError(f"task {task!r} has label id {max(labels)} in {split}, but the model's "
                                       f"head for it has {outputs} outputs (label ids 0..{outputs - 1})")
-
-    def _encode_labeled_texts(self) -> LabeledTexts:
-        """Batching by text: the training texts, each with every label it carries."""
-        if self.model.discriminator is not None or self.config.unlabeled:
-            raise ConfigError("batching='text' mixes tasks within one text, but a task discriminator needs each "
-                              "text to belong to one task; train asp with batching='task'")
-        return encode_labeled_texts(self.data, self.vocab, "train", self.config.max_length)
-
-    def _encode_unlabeled(self) -> dict[str, TextDataset]:
-        """Each task's unlabeled texts as token ids (label 0, never read): food for the discriminator.
-
-        The task of an unlabeled text is known, and the task is all the adversarial loss needs
-        (Liu et al. 2017, section 3.3), so texts without a category still train the
-        discriminator and, through gradient reversal, the shared encoder.
-        """
-        if self.model.discriminator is None:
-            raise ConfigError("TrainConfig.unlabeled=True needs a model with a task discriminator; "
-                              "build it with build_model('asp', ...) or --model asp")
-        texts = self.data.unlabeled.groupby("task").text.agg(list)
-        datasets = {task: TextDataset([self.vocab.encode(text, self.config.max_length) for text in texts[task]],
-                                      [0] * len(texts[task]))
-                    for task in self.tasks if task in texts.index}
-        if not datasets:
-            raise DataError(f"TrainConfig.unlabeled=True, but data set {self.data.name!r} has no unlabeled texts "
-                            "for its tasks (fdu-mtl ships them); train without them (unlabeled=False, no --unlabeled)")
-        return datasets
 
     def _distribute(self) -> DistributedDataParallel:
         """Under torchrun: refuse what DDP cannot run, keep this process's shard of the training
@@ -304,7 +277,7 @@ class Trainer:
             fewest = ", ".join(f"{task!r} has {size}" for task, size in small.items())
             raise DataError(f"{parts} processes each need training rows of every task, but {fewest}: train with "
                             f"at most {max(1, min(small.values()))} processes, or give those tasks more rows")
-        self.datasets["train"] = {task: shard(dataset, part, parts) for task, dataset in self.datasets["train"].items()}
+        self.train_datasets = {task: shard(dataset, part, parts) for task, dataset in self.train_datasets.items()}
         self.unlabeled = {task: shard(dataset, part, parts) for task, dataset in self.unlabeled.items()}
         device_ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(_StepLoss(self), device_ids=device_ids, find_unused_parameters=True)
@@ -378,11 +351,11 @@ class Trainer:
         """
         config = self.config
         if config.batching == "text":
-            loader = labeled_texts_loader(self.labeled_texts, config.batch_size, shuffle=True, seed=config.seed)
+            loader = labeled_texts_loader(self.data.labeled_texts, config.batch_size, shuffle=True, seed=config.seed)
             self._epoch_source = loader
             return (lambda: iter(loader)), len(loader)
         loaders = {task: task_loader(dataset, config.batch_size, shuffle=True, seed=config.seed + i)
-                   for i, (task, dataset) in enumerate(self.datasets["train"].items())}
+                   for i, (task, dataset) in enumerate(self.train_datasets.items())}
         # Under torchrun every process takes the same number of steps, each on its own shard.
         steps = sum(math.ceil(math.ceil(size / world_size()) / config.batch_size) for size in self.train_sizes.values())
         batches = MultiTaskBatches(loaders, make_sampler(config.sampler, config.temperature), num_steps=steps,
@@ -393,7 +366,7 @@ class Trainer:
 
     def task_loss(self, task: str, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy for a classification task; mean squared error for a regression task's one output."""
-        if self.data.task(task).is_regression:
+        if self.data.is_regression(task):
             return F.mse_loss(logits.float().squeeze(1), targets.float())
         return F.cross_entropy(logits.float(), targets)
 
@@ -453,7 +426,7 @@ class Trainer:
         if model.discriminator is not None:
             model.discriminator.reversal_scale = reversal_scale
         task_losses, values = {}, {}
-        with self._autocast():
+        with autocast(self.device, self.config.mixed_precision):
             forwarded = (self._forward_by_text(batches) if isinstance(batches, LabelsBatch)
                          else self._forward_by_task(batches))
             for step in forwarded:
@@ -478,11 +451,6 @@ class Trainer:
         }
         return task_losses, extra, logged
 
-    def _autocast(self):
-        if self.config.mixed_precision and self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return nullcontext()
-
     def _epoch_row(self, epoch: int, results: list[StepResult], dev: dict) -> dict:
         steps = pd.DataFrame([result.row() for result in results])
         row = {"epoch": epoch, "train_loss": steps.task_loss.mean(),
@@ -498,33 +466,9 @@ class Trainer:
 
     # --- evaluation ---------------------------------------------------------------------------
 
-    def predict(self, task: str, dataset: TextDataset) -> tuple[np.ndarray, np.ndarray]:
-        """(true labels, predictions) of `task`'s model on `dataset`, one per example, in the dataset's order.
-
-        Label ids and predicted ids, or for a regression task the true and predicted numbers.
-        The batches go by length (less padding); the rows come back in their own order. The
-        model's train/eval mode is as it was before.
-        """
-        regression = self.data.task(task).is_regression
-        order, labels, predictions = [], [], []
-        with self._autocast():
-            for indices, batch, outputs in forward_batches(self.model, dataset, [task], self.config.batch_size * 4,
-                                                           by_length=True):
-                logits = outputs[task].logits.float()
-                order += indices
-                labels.append(batch.labels.cpu())
-                predictions.append(logits[:, 0].cpu() if regression else logits.argmax(dim=1).cpu())
-        in_order = np.argsort(order)  # where each example's row lies among the batches
-        return torch.cat(labels).numpy()[in_order], torch.cat(predictions).numpy()[in_order]
-
     def evaluate(self, split: str = "test") -> dict:
-        """Accuracy and macro-F1 per task on `split` (R^2 and MAE for a regression task), and their averages."""
-        if split not in self.datasets:
-            raise ConfigError(f"{split!r} is not a split; splits are: {', '.join(SPLITS)}")
-        tasks = {task: (score_regression if self.data.task(task).is_regression else score)(
-                     *self.predict(task, dataset))
-                 for task, dataset in self.datasets[split].items() if len(dataset)}
-        return {"tasks": tasks, "average": average(tasks)}
+        """`mtl_lib.evaluation.evaluate`: the model's scores on `split` of its data, per task and on average."""
+        return evaluate(self.model, self.data, split, self.config.evaluation_batch_size, self.config.mixed_precision)
 
 
 class _StepLoss(nn.Module):

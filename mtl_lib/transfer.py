@@ -18,7 +18,8 @@ The new task keeps the source's vocabulary, since the shared embedding has one r
 word of it: words the source never saw become <unk> (`token_coverage` counts how many).
 
 >>> model = transfer_model(source, {"BBC": 5}, "bi_channel", EncoderConfig(kind="bow"))
->>> Trainer(model, bbc, vocab, TrainConfig()).fit()   # trains the new parts only
+>>> config = TrainConfig()
+>>> Trainer(model, config.prepare(bbc, vocab), config).fit()   # trains the new parts only
 """
 
 import copy
@@ -201,7 +202,7 @@ def data_efficiency(sources: Mapping[str, MultiTaskModel], target: MultiTaskData
                     seed_everything(seed)  # the new parts start from the same draw in every run of this seed
                     model = (build_model("single", len(vocab), num_labels, encoder) if method == "scratch"
                              else transfer_model(sources[source_name], num_labels, method, encoder))
-                    trainer = Trainer(model, data, vocab, run_config)
+                    trainer = Trainer(model, run_config.prepare(data, vocab), run_config)
                     trainer.fit()
                     rows.append({"source": source_name, "method": method, "fraction": fraction, "seed": seed,
                                  "train_examples": train_examples, **trainer.evaluate("test")["average"]})

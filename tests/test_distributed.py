@@ -27,11 +27,11 @@ TRAIN_AND_DUMP = """
         torch.manual_seed(0)
         model = build_model("hard", len(vocab), {task: len(data.tasks[task].label_names) for task in data.task_names},
                             EncoderConfig(kind="bow", embedding_dim=16, hidden_dim=16))
-        trainer = Trainer(model, data, vocab, TrainConfig(epochs=2, batch_size=8, weighting="uncertainty",
-                                                          progress=False))
+        config = TrainConfig(epochs=2, batch_size=8, weighting="uncertainty", progress=False)
+        trainer = Trainer(model, config.prepare(data, vocab), config)
         trainer.fit()
         torch.save({"weights": trainer.model.state_dict(), "weighting": trainer.weighting.state_dict(),
-                    "shard": {task: dataset.token_ids for task, dataset in trainer.datasets["train"].items()},
+                    "shard": {task: dataset.token_ids for task, dataset in trainer.train_datasets.items()},
                     "steps": len(trainer.step_log)}, f"{sys.argv[1]}/rank{rank()}.pt")
 """
 

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from mtl_lib import MultiTaskData, run_experiment
 from mtl_lib.attributions import explain
 from mtl_lib.checkpoints import load_run
-from mtl_lib.data import MISSING_LABEL, LabelsBatch, Vocab, encode_labeled_texts, has_label
+from mtl_lib.data import MISSING_LABEL, LabelsBatch, Vocab, encode_labeled_texts, has_label, prepare
 from mtl_lib.errors import ConfigError, DataError, UnknownTaskError
 from mtl_lib.metrics import average, score_regression
 from mtl_lib.models import EncoderConfig, build_model
@@ -107,7 +107,8 @@ def untrained_hard(data: MultiTaskData, vocab: Vocab):
 def test_a_head_without_labels_in_the_batch_gets_no_gradient_and_missing_rows_add_nothing(several):
     vocab = Vocab.build(several.frame.text)
     model = untrained_hard(several, vocab)
-    trainer = Trainer(model, several, vocab, TrainConfig(batching="text", progress=False, grad_clip=None))
+    config = TrainConfig(batching="text", progress=False, grad_clip=None)
+    trainer = Trainer(model, config.prepare(several, vocab), config)
     model.eval()  # no dropout: the masked loss can be compared with the loss of the labelled row alone
     tokens, lengths = torch.tensor([[1, 2, 3], [4, 5, 0]]), torch.tensor([3, 2])
     batch = LabelsBatch(tokens, lengths, {"score": torch.tensor([0.5, float("nan")]),
@@ -131,7 +132,8 @@ def test_batching_by_text_runs_the_shared_encoder_once_per_batch(several):
     model = untrained_hard(several, vocab)
     calls = []
     model.encoder.register_forward_hook(lambda *_: calls.append(1))
-    trainer = Trainer(model, several, vocab, TrainConfig(batching="text", progress=False, epochs=1))
+    config = TrainConfig(batching="text", progress=False, epochs=1)
+    trainer = Trainer(model, config.prepare(several, vocab), config)
     loader_batch = next(iter(trainer._step_batches()[0]()))
     trainer.train_step(loader_batch, 0.0)
     assert len(calls) == 1
@@ -140,8 +142,9 @@ def test_batching_by_text_runs_the_shared_encoder_once_per_batch(several):
 def test_batching_by_text_is_refused_for_a_model_with_a_discriminator(several):
     vocab = Vocab.build(several.frame.text)
     model = build_model("asp", len(vocab), {name: task.num_outputs for name, task in several.tasks.items()}, BOW)
+    config = TrainConfig(batching="text", progress=False)
     with pytest.raises(ConfigError, match="batching='text'"):
-        Trainer(model, several, vocab, TrainConfig(batching="text", progress=False))
+        Trainer(model, config.prepare(several, vocab), config)
 
 
 def test_a_regression_head_learns_a_linear_target():
@@ -232,10 +235,10 @@ def test_a_task_with_test_rows_but_no_dev_rows_is_refused_before_training():
     data = MultiTaskData.from_frame(frame)
     vocab = Vocab.build(data.frame.text)
     with pytest.raises(DataError, match="test rows but no dev rows"):
-        Trainer(untrained_hard(data, vocab), data, vocab, TrainConfig(progress=False))
+        prepare(data, vocab)
     no_dev_at_all = MultiTaskData.from_frame(frame.assign(split="train"))
     with pytest.raises(DataError, match="no task has dev rows"):
-        Trainer(untrained_hard(no_dev_at_all, vocab), no_dev_at_all, vocab, TrainConfig(progress=False))
+        prepare(no_dev_at_all, vocab)
 
 
 def test_batching_by_text_refuses_tasks_per_step_which_it_could_not_honour():

@@ -8,6 +8,7 @@ import torch
 
 from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, Trainer, build_model, build_vocab, run_experiment
 from mtl_lib.errors import ConfigError, DataError, DataWarning, UnknownTaskError
+from mtl_lib.evaluation import evaluate, predictions, scores
 from mtl_lib.experiment import repeat_experiment, summarize
 from mtl_lib.models import MODELS
 from mtl_lib.training import DISCRIMINATOR_TASKS_PER_STEP
@@ -111,14 +112,14 @@ def test_a_task_the_model_does_not_have_is_named(small_news):
     vocab = build_vocab(small_news)
     model = build_model("hard", len(vocab), {"Reuters": 4})
     with pytest.raises(UnknownTaskError, match="the data has task 'Huffington Post' but the model does not"):
-        Trainer(model, small_news, vocab, quick())
+        Trainer(model, quick().prepare(small_news, vocab), quick())
 
 
 def test_label_ids_out_of_range_are_refused(small_news):
     vocab = build_vocab(small_news)
     model = build_model("hard", len(vocab), {task: 2 for task in small_news.task_names})
     with pytest.raises(ConfigError, match=r"has label id 3 .* head for it has 2 outputs"):
-        Trainer(model, small_news, vocab, quick())
+        Trainer(model, quick().prepare(small_news, vocab), quick())
 
 
 def test_unknown_model_and_bad_config_fields_are_named():
@@ -176,8 +177,8 @@ def test_unlabeled_texts_teach_the_discriminator_their_task(unlabeled):
     vocab = build_vocab(data)
     torch.manual_seed(0)
     model = build_model("asp", len(vocab), {"a": 2, "b": 2}, EncoderConfig(kind="bow", embedding_dim=8))
-    trainer = Trainer(model, data, vocab, quick(epochs=5, batch_size=8, learning_rate=1e-2, adversarial_weight=0.0,
-                                                unlabeled=unlabeled))
+    config = quick(epochs=5, batch_size=8, learning_rate=1e-2, adversarial_weight=0.0, unlabeled=unlabeled)
+    trainer = Trainer(model, config.prepare(data, vocab), config)
     trainer.fit()
     model.eval()
     with torch.no_grad():
@@ -193,10 +194,14 @@ def test_unlabeled_texts_teach_the_discriminator_their_task(unlabeled):
 def test_unlabeled_training_needs_a_discriminator_and_unlabeled_texts(small_news):
     vocab = build_vocab(small_news)
     num_labels = {name: task.num_labels for name, task in small_news.tasks.items()}
-    with pytest.raises(ConfigError, match="needs a model with a task discriminator"):
-        Trainer(build_model("sp", len(vocab), num_labels, SMALL), small_news, vocab, quick(unlabeled=True))
+    with_unlabeled = quick(unlabeled=True)
     with pytest.raises(DataError, match="has no unlabeled texts"):
-        Trainer(build_model("asp", len(vocab), num_labels, SMALL), small_news, vocab, quick(unlabeled=True))
+        with_unlabeled.prepare(small_news, vocab)
+    unlabeled_data = with_unlabeled.prepare(data_with_unlabeled_texts(), vocab)
+    with pytest.raises(ConfigError, match="needs a model with a task discriminator"):
+        Trainer(build_model("sp", len(vocab), {"a": 2, "b": 2}, SMALL), unlabeled_data, with_unlabeled)
+    with pytest.raises(ConfigError, match="lacks; prepare it with config.prepare"):
+        Trainer(build_model("asp", len(vocab), num_labels, SMALL), quick().prepare(small_news, vocab), with_unlabeled)
 
 
 def test_a_task_that_cannot_learn_is_warned_of_before_training(small_news):
@@ -206,27 +211,47 @@ def test_a_task_that_cannot_learn_is_warned_of_before_training(small_news):
     tiny = pd.concat([reuters[reuters.split == "train"].head(4), reuters[reuters.split != "train"].head(6)])
     data = MultiTaskData.from_frame(pd.concat([reuters, one_label, tiny.assign(task="tiny")]))
     vocab = build_vocab(data)
-    model = build_model("hard", len(vocab), {task: t.num_outputs for task, t in data.tasks.items()}, SMALL)
     with pytest.warns(DataWarning) as warned:
-        Trainer(model, data, vocab, quick())
+        quick().prepare(data, vocab)
     messages = sorted(str(w.message) for w in warned)
     assert len(messages) == 2
     assert messages[0].startswith(f"every training row of task 'one label' has the label {reuters.label.iloc[0]!r}")
     assert messages[1].startswith("task 'tiny' has 4 training rows, too few to learn from")
 
 
-def test_predict_returns_every_example_in_the_dataset_s_own_order(small_news):
+def test_predictions_return_every_example_in_the_dataset_s_own_order(small_news):
     result = run_experiment(small_news, "hard", SMALL, quick(epochs=1))
     trainer = result.trainer
-    dataset = trainer.datasets["test"]["Reuters"]
+    dataset = trainer.data.splits["test"]["Reuters"]
     assert len(set(dataset.lengths)) > 1  # texts of several lengths: length-sorted batches would reorder them
-    labels, predictions = trainer.predict("Reuters", dataset)
+    labels, predicted = predictions(trainer.model, "Reuters", dataset)
     assert labels.tolist() == [dataset[i][1] for i in range(len(dataset))]
     one_by_one = []
     for i in range(len(dataset)):
         tokens = torch.tensor([dataset[i][0]])
         one_by_one.append(trainer.model(tokens, torch.tensor([tokens.shape[1]]), "Reuters").logits.argmax(1).item())
-    assert predictions.tolist() == one_by_one
+    assert predicted.tolist() == one_by_one
+
+
+def test_the_trainer_reads_prepared_data_and_says_how_to_prepare_it(small_news):
+    vocab = build_vocab(small_news)
+    model = build_model("hard", len(vocab), {task: 4 for task in small_news.task_names}, SMALL)
+    how = r"not a MultiTaskData: Trainer\(model, config.prepare\(data, vocab\), config\)"
+    with pytest.raises(ConfigError, match=how):
+        Trainer(model, small_news, quick())
+    with pytest.raises(ConfigError, match="prepared with max_length=64, but the config says 16"):
+        Trainer(model, quick().prepare(small_news, vocab), quick(max_length=16))
+    with pytest.raises(ConfigError, match="batching='text' reads the texts with all their labels, which the data"):
+        Trainer(model, quick().prepare(small_news, vocab), quick(batching="text"))
+
+
+def test_evaluation_is_a_free_function_that_gives_the_trainer_s_scores(small_news):
+    result = run_experiment(small_news, "hard", SMALL, quick(epochs=1))
+    trainer = result.trainer
+    assert evaluate(trainer.model, trainer.data, "dev", batch_size=7) == trainer.evaluate("dev")
+    assert scores(trainer.model, trainer.data)["average"]["test"] == result.metrics["average"]["test"]
+    with pytest.raises(ConfigError, match="'valid' is not a split; splits are: train, dev, test"):
+        evaluate(trainer.model, trainer.data, "valid")
 
 
 def test_evaluating_mid_training_leaves_the_model_in_training_mode(small_news):
@@ -278,7 +303,7 @@ def test_a_term_of_one_s_own_adds_its_weighted_value_to_each_step_and_is_logged(
         torch.manual_seed(0)
         vocab = build_vocab(small_news)
         model = build_model("asp", len(vocab), {task: 4 for task in small_news.task_names}, SMALL)
-        trainer = Trainer(model, small_news, vocab, quick(), terms=terms)
+        trainer = Trainer(model, quick().prepare(small_news, vocab), quick(), terms=terms)
         trainer.fit()
         return trainer
 

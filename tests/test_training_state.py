@@ -23,8 +23,8 @@ def make_trainer(data, architecture: str, **config) -> Trainer:
     torch.manual_seed(0)
     vocab = build_vocab(data)
     model = build_model(architecture, len(vocab), {task: 4 for task in data.task_names}, LSTM)
-    return Trainer(model, data, vocab, TrainConfig.for_model(architecture, **({"epochs": 4, "batch_size": 16,
-                                                                               "progress": False} | config)))
+    config = TrainConfig.for_model(architecture, **({"epochs": 4, "batch_size": 16, "progress": False} | config))
+    return Trainer(model, config.prepare(data, vocab), config)
 
 
 def interrupted_after(epochs: int, monkeypatch) -> None:

@@ -50,7 +50,7 @@ def vocab(source_data: MultiTaskData) -> Vocab:
 def source(source_data: MultiTaskData, vocab: Vocab):
     torch.manual_seed(0)
     model = build_model("asp", len(vocab), {task: 4 for task in source_data.task_names}, SMALL)
-    Trainer(model, source_data, vocab, quick(epochs=1)).fit()
+    Trainer(model, quick(epochs=1).prepare(source_data, vocab), quick(epochs=1)).fit()
     return model
 
 
@@ -126,7 +126,8 @@ def test_training_leaves_the_shared_weights_bit_identical_and_changes_the_new_pa
                                                                                      method):
     model = transfer_model(source, {"BBC": 5}, method, SMALL)
     before = {name: value.clone() for name, value in model.named_parameters()}
-    trainer = Trainer(model, small_bbc, vocab, quick(learning_rate=1e-2))
+    config = quick(learning_rate=1e-2)
+    trainer = Trainer(model, config.prepare(small_bbc, vocab), config)
     history = trainer.fit()
 
     assert len(history) == 2

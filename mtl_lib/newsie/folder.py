@@ -10,7 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from mtl_lib.errors import ConfigError
-from mtl_lib.files import atomic_directory
+from mtl_lib.files import atomic_directory, unreplaceable
 
 ASSETS = ("index.html", "app.css", "app.js")  # the page, as installed with the package in mtl_lib/newsie/app/
 DATA = "data.js"
@@ -27,9 +27,8 @@ def is_app_folder(directory: Path) -> bool:
 
 def check_app_target(directory: str | Path) -> None:
     """Refuse, before any work, a `directory` that the app may not replace: a file, or a folder of other files."""
-    directory = Path(directory)
-    if directory.exists() and not (directory.is_dir() and (is_app_folder(directory) or not any(directory.iterdir()))):
-        kind = "a folder of other files" if directory.is_dir() else "a file"
+    kind = unreplaceable(directory, is_app_folder)
+    if kind:
         raise ConfigError(f"{directory} is {kind}, not a Newsie app: write the app to a new or empty folder "
                           "(an existing app folder is replaced as a whole)")
 
