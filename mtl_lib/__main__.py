@@ -95,10 +95,8 @@ def command_evaluate(args: argparse.Namespace) -> None:
     """Rebuild the model from its checkpoint, score it again on its data, and print the metrics."""
     run = load_run(args.run)
     data = run_data(run)  # the run's label ids, whatever the data holds now
-    config = TrainConfig(**{name: value for name, value in run.train_config.items()
-                            if name in TrainConfig.__dataclass_fields__} | {"device": None})
-    prepared = prepare(data, run.vocab, config.max_length)
-    print(json.dumps(scores(run.model, prepared, config.evaluation_batch_size), indent=2))
+    prepared = prepare(data, run.vocab, run.train_config.get("max_length"))  # texts cut as in training
+    print(json.dumps(scores(run.model, prepared), indent=2))
 
 
 def command_predict(args: argparse.Namespace) -> None:

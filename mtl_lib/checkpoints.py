@@ -9,7 +9,8 @@ it, then renamed), so an interrupted save leaves the old run or the new one, nev
     vocab.json   the vocabulary
 
 `load_run(directory)` rebuilds the model from `run.json` and loads the weights;
-nothing else is needed, not even the data.
+nothing else is needed, not even the data. A model that was trained as an instance you built
+(`run_experiment(data, model, vocab=vocab)`) is rebuilt by you: `load_run(directory, model=...)`.
 """
 
 import json
@@ -20,7 +21,7 @@ import pandas as pd
 import torch
 
 from mtl_lib.data import TextDataset, Vocab
-from mtl_lib.errors import CheckpointError, UnknownTaskError
+from mtl_lib.errors import CheckpointError, ConfigError, UnknownTaskError
 from mtl_lib.files import atomic_directory, sha256_of, unreplaceable
 from mtl_lib.models.encoders import EncoderConfig
 from mtl_lib.inference import forward_batches
@@ -37,10 +38,11 @@ class ModelSpec:
     >>> model = spec.build(vocab_size=5000)
     """
 
-    architecture: str
+    architecture: str  # a name of MODELS, or the class ("module.Class") of a model given as an instance
     label_names: dict[str, list[str]]  # an empty list: a regression task, one output
-    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    encoder: EncoderConfig | None = field(default_factory=EncoderConfig)  # None: a model given as an instance
     options: dict = field(default_factory=dict)
+    from_instance: bool = False  # built by the user, not from this spec: `load_run(..., model=...)` takes one
 
     def build(self, vocab_size: int) -> MultiTaskModel:
         num_labels = {task: len(labels) or 1 for task, labels in self.label_names.items()}
@@ -51,11 +53,28 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, spec: dict) -> "ModelSpec":
-        encoder = dict(spec.get("encoder", {}))
-        if "kernel_sizes" in encoder:
-            encoder["kernel_sizes"] = tuple(encoder["kernel_sizes"])
+        encoder = spec.get("encoder", {})
         return cls(spec["architecture"], {task: list(labels) for task, labels in spec["label_names"].items()},
-                   EncoderConfig(**encoder), dict(spec.get("options", {})))
+                   None if encoder is None else EncoderConfig(**encoder), dict(spec.get("options", {})), bool(spec.get("from_instance", False)))
+
+
+def check_model_fits(model: MultiTaskModel, label_names: dict[str, list[str]], vocab: Vocab | None,
+                     encoder: EncoderConfig | None = None, options: dict | None = None) -> None:
+    """Refuse, before any training or loading, a model instance built for other tasks or another vocabulary."""
+    if vocab is None:
+        raise ConfigError("a model given as an instance was built for a vocabulary: pass that vocabulary too, "
+                          "run_experiment(data, model, vocab=vocab)")
+    if encoder is not None or options:
+        raise ConfigError("encoder and options build a model from its name; this model is built already: leave "
+                          "them out (or pass the architecture's name instead of the model)")
+    wanted = {task: len(labels) or 1 for task, labels in label_names.items()}
+    if model.num_labels != wanted:
+        raise ConfigError(f"the model was built for the tasks {model.num_labels} (task: number of labels), but the "
+                          f"data has {wanted}: build it with num_labels={wanted}")
+    embedding = getattr(model, "embedding", None)
+    if isinstance(embedding, torch.nn.Embedding) and embedding.num_embeddings != len(vocab):
+        raise ConfigError(f"the model's embedding has {embedding.num_embeddings} rows, but the vocabulary has "
+                          f"{len(vocab)} tokens: build the model with vocab_size=len(vocab)")
 
 
 def is_run_directory(directory: str | Path) -> bool:
@@ -78,7 +97,8 @@ def save_run(directory: str | Path, model: MultiTaskModel, spec: ModelSpec, voca
     check_run_target(directory)
     with atomic_directory(directory, replaceable=is_run_directory) as partial:
         torch.save({name: value.cpu() for name, value in model.state_dict().items()}, partial / WEIGHTS)
-        record = {"spec": spec.to_dict(), "model_class": type(model).__name__, "train_config": train_config or {},
+        record = {"spec": spec.to_dict(), "model_class": type(model).__name__,
+                  "discriminator": model.discriminator is not None, "train_config": train_config or {},
                   "weights_sha256": sha256_of(partial / WEIGHTS)}
         (partial / SPEC).write_text(json.dumps(record, indent=2), encoding="utf-8")
         vocab.save(partial / VOCAB)
@@ -157,8 +177,12 @@ class Run:
         return table
 
 
-def load_run(directory: str | Path, device: str | torch.device = "cpu") -> Run:
-    """Rebuild the model saved in `directory` and load its weights, in eval mode: ready to predict."""
+def load_run(directory: str | Path, device: str | torch.device = "cpu", model: MultiTaskModel | None = None) -> Run:
+    """Rebuild the model saved in `directory` and load its weights, in eval mode: ready to predict.
+
+    `model`: load the weights into this model instead, built as the saved one was (needed for a
+    run trained as an instance; `run_experiment(data, model, vocab=vocab)`).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory} is not a run directory: there is no such folder. "
@@ -173,7 +197,14 @@ def load_run(directory: str | Path, device: str | torch.device = "cpu") -> Run:
     except (ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(f"{directory / SPEC} is damaged or from another program: {exc}") from exc
     vocab = Vocab.load(directory / VOCAB)
-    model = spec.build(len(vocab))
+    if model is not None:
+        check_model_fits(model, spec.label_names, vocab)
+    elif spec.from_instance:
+        raise CheckpointError(f"{directory} holds a {record.get('model_class')} that was trained as an instance, not "
+                              "built from a name: build one the same way and load the weights into it, "
+                              f"load_run({str(directory)!r}, model=...)")
+    else:
+        model = spec.build(len(vocab))
     load_weights(model, directory)
     return Run(model.to(device).eval(), spec, vocab, record.get("train_config", {}), directory)
 
@@ -183,11 +214,17 @@ def load_weights(model: MultiTaskModel, directory: str | Path) -> None:
     directory = Path(directory)
     record = json.loads((directory / SPEC).read_text(encoding="utf-8"))
     saved_class, saved_architecture = record["model_class"], record["spec"]["architecture"]
-    if type(model).__name__ != saved_class or (model.discriminator is None) != (saved_architecture != "asp"):
+    saved_discriminator = record.get("discriminator", saved_architecture == "asp")
+    if type(model).__name__ != saved_class or (model.discriminator is not None) != saved_discriminator:
+        if record["spec"].get("from_instance"):
+            saved = f"a {saved_class}{' with a discriminator' if saved_discriminator else ''}"
+            rebuild = "build one as the saved one was built"
+        else:
+            saved = f"a {saved_architecture!r} model ({saved_class})"
+            rebuild = f"rebuild it with load_run({str(directory)!r}), or build_model({saved_architecture!r}, ...)"
         raise CheckpointError(
-            f"{directory} holds a {saved_architecture!r} model ({saved_class}), but this model is a "
-            f"{type(model).__name__}{' with a discriminator' if model.discriminator is not None else ''}. "
-            f"Rebuild it with load_run({str(directory)!r}), or build_model({saved_architecture!r}, ...)")
+            f"{directory} holds {saved}, but this model is a {type(model).__name__}"
+            f"{' with a discriminator' if model.discriminator is not None else ''}: {rebuild}")
     if record.get("weights_sha256", sha256_of(directory / WEIGHTS)) != sha256_of(directory / WEIGHTS):
         raise CheckpointError(f"{directory / WEIGHTS} is not the file {SPEC} was saved with (damaged, or copied "
                               "from another run): copy the run folder again as a whole, or train it again")

