@@ -52,6 +52,9 @@ def command_train(args: argparse.Namespace) -> None:
     the main one writes the run and prints.
     """
     check_run_target(args.out)
+    if args.soft_weight is not None and args.model != "soft":
+        raise ConfigError(f"--soft-weight sets the pull between the task encoders of --model soft; this is --model "
+                          f"{args.model}: leave it out, or train --model soft")
     state_file = Path(f"{str(args.out).rstrip('/')}.fit-state.pt")  # beside the run: it is written only at the end
     if state_file.exists() and not args.resume:
         raise ConfigError(f"{state_file} holds the state of an interrupted fit into {args.out}: continue it with "
@@ -75,12 +78,14 @@ def train_and_save(args: argparse.Namespace, state_file: Path) -> None:
         args.model, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         sampler=args.sampler, weighting=args.weighting, max_length=args.max_length, patience=args.patience,
         select_on=args.select_on, progress=not args.quiet, device=args.device or process_device(),
-        unlabeled=args.unlabeled, batching=args.batching,
+        unlabeled=args.unlabeled, batching=args.batching, tasks_per_step=args.tasks_per_step,
+        temperature=args.temperature,
         **{name: value for name, value in (("adversarial_weight", args.adversarial_weight),
                                            ("adversarial_schedule", args.schedule),
                                            ("difference_weight", args.difference_weight)) if value is not None})
-    result = run_experiment(data, args.model, encoder, config, glove=args.glove, provenance=provenance,
-                            state_file=state_file)
+    options = {} if args.soft_weight is None else {"soft_weight": args.soft_weight}
+    result = run_experiment(data, args.model, encoder, config, glove=args.glove, options=options,
+                            provenance=provenance, state_file=state_file)
     if not is_main_process():
         return
     result.save(args.out)
@@ -252,8 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-length", type=int, default=64, help="tokens kept per text")
     train.add_argument("--sampler", default="proportional", choices=SAMPLERS,
                        help="how each step picks its task (see mtl_lib.data.batching)")
+    train.add_argument("--temperature", type=float, default=TrainConfig.temperature,
+                       help="sampler temperature: task t is drawn with probability proportional to n_t^(1/T)")
+    train.add_argument("--tasks-per-step", type=int, metavar="N",
+                       help="batches (one per drawn task) per optimiser step (default: 1, or 4 for asp); pcgrad "
+                            "needs 2 or more")
     train.add_argument("--weighting", default="equal", choices=[w for w in WEIGHTINGS if w != "fixed"],
                        help="how the tasks' losses are weighted (see mtl_lib.losses)")
+    train.add_argument("--soft-weight", type=float,
+                       help="soft: weight of the penalty on the squared distance between the task encoders' weights "
+                            "(default 1e-3)")
     train.add_argument("--adversarial-weight", type=float, help="lambda (asp)")
     train.add_argument("--schedule", choices=SCHEDULES, help="lambda schedule (asp)")
     train.add_argument("--difference-weight", type=float,

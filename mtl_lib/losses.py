@@ -91,6 +91,8 @@ class LossWeighting(nn.Module, ABC):
     current weight, for logging and plots.
     """
 
+    needs_several_tasks = False  # True: acts only on steps with two or more tasks' losses (Trainer checks)
+
     @abstractmethod
     def combine(self, task_losses: Mapping[str, Tensor]) -> Tensor:
         """One scalar loss from the loss of each task."""
@@ -163,9 +165,13 @@ class UncertaintyWeighting(LossWeighting):
 
     Each task t has a learned log-variance s_t, and the loss is sum_t exp(-s_t) L_t + s_t:
     a noisy task (large L_t) gains by raising s_t, which lowers its weight exp(-s_t),
-    while the + s_t term stops every weight falling to zero. This weighting has
-    parameters: move it to the model's device and give its parameters to the optimizer,
-    `Adam([*model.parameters(), *weighting.parameters()])`.
+    while the + s_t term stops every weight falling to zero. At the best s_t for a fixed
+    loss the weight is exp(-s_t) = 1 / L_t. This is the common simplified form, twice
+    Kendall et al.'s regression form L_t / (2 sigma_t^2) + log sigma_t. Their form for a
+    classification task, exp(-s_t) L_t + s_t / 2, has its best weight at 1 / (2 L_t): the
+    same ratios between the tasks, every weight halved, so one form serves every task here.
+    This weighting has parameters: move it to the model's device and give its parameters
+    to the optimizer, `Adam([*model.parameters(), *weighting.parameters()])`.
     """
 
     def __init__(self, task_names: Iterable[str]):
@@ -196,15 +202,19 @@ class PCGrad(LossWeighting):
     For the shared parameters, each task's gradient g_i is compared with every other
     task's gradient g_j, in a random order; where they conflict (g_i . g_j < 0), the
     component of g_i along g_j is removed. The projected gradients are summed; all other
-    parameters, and `extra_loss`, get their plain gradients. PCGrad only acts when a step
-    holds the losses of two or more tasks: with one task, it is plain backward.
+    parameters, and `extra_loss`, get their plain gradients. PCGrad only acts on a step that
+    holds the losses of two or more tasks, so `Trainer` refuses it with one task per step.
+    The orders are drawn from `seed`; None: the seed torch was seeded with
+    (`seed_everything(config.seed)`), so each run's seed gives its own orders.
     `task_names`, if given, are the tasks that `weights()` lists.
     """
 
-    def __init__(self, task_names: Iterable[str] = (), seed: int = 0):
+    needs_several_tasks = True
+
+    def __init__(self, task_names: Iterable[str] = (), seed: int | None = None):
         super().__init__()
         self.task_names = list(task_names)
-        self.generator = torch.Generator().manual_seed(seed)  # draws the projection orders
+        self.generator = torch.Generator().manual_seed(torch.initial_seed() if seed is None else seed)
 
     def get_extra_state(self) -> Tensor:
         """The generator's state, kept in `state_dict()`: a resumed fit draws the orders it would have drawn."""

@@ -205,6 +205,7 @@ class Trainer:
         self.unlabeled = data.unlabeled if config.unlabeled else {}
         self._unlabeled_batches: dict[str, Passes] = {}  # endless, one per task, while fit() runs
         self.weighting = (weighting if weighting is not None else self._fresh_weighting()).to(self.device)
+        self._check_weighting_can_act()
         self.terms = default_terms(model, config.difference_weight) if terms is None else list(terms)
         self.train_sizes = data.sizes("train")  # all processes'
         self._parallel = self._distribute() if world_size() > 1 else None
@@ -257,6 +258,20 @@ class Trainer:
         if self.model.discriminator is None and config.unlabeled:
             raise ConfigError("TrainConfig.unlabeled=True needs a model with a task discriminator; "
                               "build it with build_model('asp', ...) or --model asp")
+
+    def _check_weighting_can_act(self) -> None:
+        """A weighting that acts on several tasks' gradients at once (PCGrad) needs steps that hold them."""
+        if not self.weighting.needs_several_tasks:
+            return
+        name = type(self.weighting).__name__
+        if len(self.tasks) < 2:
+            raise ConfigError(f"the {name} weighting acts between the gradients of two or more tasks, but the data has "
+                              f"one task ({self.tasks[0]}): choose weighting='equal'")
+        if self.config.batching == "task" and self.config.tasks_per_step < 2:
+            raise ConfigError(f"the {name} weighting acts between the gradients of two or more tasks in one step, but "
+                              "each step holds one task's batch: set TrainConfig(tasks_per_step=...) to 2 or more "
+                              f"(all {len(self.tasks)} tasks with sampler='round_robin'; on the command line "
+                              f"--tasks-per-step {len(self.tasks)} --sampler round_robin)")
 
     def _check_fits_model(self) -> None:
         """Every task of the data must be a task of the model, with labels its head can output."""

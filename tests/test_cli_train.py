@@ -153,3 +153,20 @@ def test_a_csv_with_other_column_names_trains_and_evaluates_with_the_column_flag
     evaluated = run_cli("evaluate", str(tmp_path / "run"))
     assert evaluated.returncode == 0, evaluated.stderr
     assert json.loads(evaluated.stdout)["tasks"] == json.loads((tmp_path / "run" / "metrics.json").read_text())["tasks"]
+
+
+def test_sampling_and_soft_sharing_options_reach_the_run_and_pcgrad_needs_several_tasks(two_task_csv, tmp_path):
+    options = ["--encoder", "bow", "--epochs", "1", "--quiet", "--max-length", "20", "--sampler", "temperature"]
+    soft = run_cli("train", "--data", str(two_task_csv), "--model", "soft", *options, "--temperature", "3",
+                   "--tasks-per-step", "2", "--soft-weight", "0.5", "--out", str(tmp_path / "soft"))
+    assert soft.returncode == 0, soft.stderr
+    record = json.loads((tmp_path / "soft" / "run.json").read_text())
+    assert record["train_config"]["temperature"] == 3 and record["train_config"]["tasks_per_step"] == 2
+    assert record["spec"]["options"] == {"soft_weight": 0.5}
+    hard = run_cli("train", "--data", str(two_task_csv), "--model", "hard", *options, "--soft-weight", "0.5",
+                   "--out", str(tmp_path / "hard"))
+    assert hard.returncode == 2 and "--soft-weight sets the pull between the task encoders of --model soft" in hard.stderr
+    pcgrad = run_cli("train", "--data", str(two_task_csv), "--model", "hard", *options, "--weighting", "pcgrad",
+                     "--out", str(tmp_path / "pcgrad"))
+    assert pcgrad.returncode == 2 and "--tasks-per-step 2 --sampler round_robin" in pcgrad.stderr
+    assert not (tmp_path / "hard").exists() and not (tmp_path / "pcgrad").exists()

@@ -76,7 +76,7 @@ def test_the_processes_hold_the_same_weights_after_training_on_different_shards(
     assert first["steps"] == second["steps"] == 2 * 5 * 4  # 2 epochs, 5 tasks of 30 rows in batches of 8
 
 
-@pytest.mark.parametrize("option, refused", [(("--weighting", "pcgrad"), "the PCGrad weighting takes its own backward"),
+@pytest.mark.parametrize("option, refused", [(("--weighting", "pcgrad", "--tasks-per-step", "5"), "the PCGrad weighting takes its own backward"),
                                              (("--batching", "text"), "batching='text' runs in one process")])
 def test_what_ddp_cannot_run_is_refused_before_training(tmp_path, option, refused):
     arguments = ["--data", "news", "--model", "hard", "--encoder", "bow", "--per-split", "40", "--quiet"]

@@ -175,3 +175,35 @@ def test_make_weighting_builds_each_method_and_names_the_valid_ones():
         make_weighting("fixed", tasks, weights={"Reuters": 1.0})
     with pytest.raises(ConfigError, match=f"weightings are: {', '.join(WEIGHTINGS)}"):
         make_weighting("gradnorm", tasks)
+
+
+def test_uncertainty_weighting_learns_the_inverse_of_each_fixed_loss():
+    losses = {"noisy": torch.tensor(2.0), "easy": torch.tensor(0.25)}
+    weighting = UncertaintyWeighting(losses)
+    optimizer = torch.optim.Adam(weighting.parameters(), lr=0.05)
+    for _ in range(1500):
+        optimizer.zero_grad()
+        weighting.combine(losses).backward()
+        optimizer.step()
+    assert weighting.weights() == pytest.approx({"noisy": 1 / 2.0, "easy": 1 / 0.25}, rel=1e-3)
+
+
+THREE_CONFLICTING = [torch.tensor([1.0, 0.0]), torch.tensor([-0.6, 0.8]), torch.tensor([-0.6, -0.7])]
+
+
+def pcgrad_update(weighting: PCGrad) -> list[float]:
+    theta = torch.zeros(2, requires_grad=True)
+    losses = {task: gradient @ theta for task, gradient in zip("abc", THREE_CONFLICTING)}
+    weighting.backward(losses, torch.zeros(()), parameters=[theta])
+    return theta.grad.tolist()
+
+
+def test_pcgrad_draws_its_projection_orders_from_the_run_seed():
+    updates = {}
+    for seed in range(6):
+        torch.manual_seed(seed)  # what seed_everything(config.seed) does first
+        updates[seed] = pcgrad_update(PCGrad())
+        torch.manual_seed(seed)
+        assert pcgrad_update(PCGrad()) == updates[seed], "the same seed draws the same orders"
+        assert pcgrad_update(PCGrad(seed=seed)) == updates[seed], "an explicit seed draws as the run's seed does"
+    assert len({tuple(update) for update in updates.values()}) > 1, "other seeds, other orders"

@@ -1,6 +1,7 @@
 """The Trainer on a small slice of the news data: every architecture, seeds, early stopping, errors."""
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -317,3 +318,26 @@ def test_a_term_of_one_s_own_adds_its_weighted_value_to_each_step_and_is_logged(
         assert torch.equal(value, constant.model.state_dict()[name])  # a constant moves nothing
     shrunk = trained([*default_terms(model, 0.0), EmbeddingSize()])
     assert shrunk.model.embedding.weight.pow(2).mean() < plain.model.embedding.weight.pow(2).mean()
+
+
+def test_pcgrad_is_refused_where_a_step_holds_one_task_with_what_to_set(news):
+    data = news.sample(per_split=20, seed=0)
+    vocab = build_vocab(data)
+    model = build_model("hard", len(vocab), {task: 4 for task in data.task_names}, EncoderConfig(kind="bow"))
+    one_task = TrainConfig(weighting="pcgrad", progress=False)
+    with pytest.raises(ConfigError, match=r"each step holds one task's batch: set TrainConfig\(tasks_per_step=\.\.\.\) "
+                                          r"to 2 or more \(all 5 tasks with sampler='round_robin'"):
+        Trainer(model, one_task.prepare(data, vocab), one_task)
+    reuters = data.select(["Reuters"])
+    alone = build_model("hard", len(vocab), {"Reuters": 4}, EncoderConfig(kind="bow"))
+    several = replace(one_task, tasks_per_step=2)
+    with pytest.raises(ConfigError, match=r"but the data has one task \(Reuters\): choose weighting='equal'"):
+        Trainer(alone, several.prepare(reuters, vocab), several)
+    Trainer(model, several.prepare(data, vocab), several)  # two tasks per step: accepted
+
+
+def test_the_discriminator_is_not_among_the_shared_parameters_gradient_methods_act_on():
+    model = build_model("asp", 50, {"Reuters": 4, "Daily Mail": 4}, EncoderConfig(kind="cnn", kernel_sizes=(2,)))
+    shared = {id(parameter) for parameter in model.shared_parameters()}
+    assert shared == {id(p) for part in (model.embedding, model.shared_encoder) for p in part.parameters()}
+    assert not shared & {id(parameter) for parameter in model.discriminator.parameters()}

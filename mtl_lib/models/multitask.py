@@ -293,10 +293,9 @@ class SharedPrivate(MultiTaskModel):
         return outputs
 
     def shared_parameters(self) -> list[nn.Parameter]:
-        shared_parts = [self.embedding, self.shared_encoder]
-        if self.discriminator is not None:
-            shared_parts.append(self.discriminator)
-        return [parameter for part in shared_parts for parameter in part.parameters()]
+        # The embedding and the shared encoder, which every task's loss reaches. Not the discriminator:
+        # it is trained by the adversarial loss alone, never by a task loss, so no task gradient to project.
+        return [*self.embedding.parameters(), *self.shared_encoder.parameters()]
 
     def shared_channel(self) -> tuple[nn.Embedding, nn.Module]:
         return self.embedding, self.shared_encoder
