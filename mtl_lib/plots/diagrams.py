@@ -1,80 +1,19 @@
 """Architecture diagrams of chapter 08: several labels per text, auxiliary tasks and multi-output trees.
 
-Each function draws boxes and arrows with Matplotlib alone and returns the Figure, so a
+Each function draws boxes and arrows (`mtl_lib.plots.boxes`) and returns the Figure, so a
 notebook shows it as a PNG. Colours come from seaborn's colour-blind palette and every
 box says in words what it is; a masked or dropped part is grey and dashed as well.
 Nothing here trains or reads data: the labels are parameters with the news defaults.
 """
 
-import textwrap
-
 import matplotlib.pyplot as plt
-import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from mtl_lib.errors import ConfigError
+from mtl_lib.plots.boxes import FONT_SIZE, arrow, box, canvas, wrap
 
-_PALETTE = sns.color_palette("colorblind")
-ROLE_COLOURS = {"input": _PALETTE[2], "shared": _PALETTE[0], "head": _PALETTE[1], "loss": _PALETTE[4],
-                "split": _PALETTE[0], "leaf": _PALETTE[1], "off": (0.55, 0.55, 0.55)}
 NEWS_HEADS = {"category": "4 classes", "publisher": "5 classes", "coverage": "a number (regression)"}
-FONT_SIZE = 9
-
-
-def _light(colour: tuple[float, float, float], share: float = 0.82) -> tuple[float, float, float]:
-    """`colour` mixed with white, `share` of white: the fill behind black text."""
-    return tuple(share + (1 - share) * channel for channel in to_rgb(colour))
-
-
-def _canvas(ax: Axes, width: float, height: float, title: str = "") -> None:
-    """An axes without frame or ticks whose data units are `width` x `height`, the same scale on both axes."""
-    ax.set(xlim=(0, width), ylim=(0, height), aspect="equal")
-    ax.set_title(title, fontsize=FONT_SIZE + 2, fontweight="bold")
-    ax.axis("off")
-
-
-def _box(ax: Axes, x: float, y: float, text: str, role: str, width: float = 1.5, height: float = 0.7,
-         off: bool = False) -> FancyBboxPatch:
-    """A rounded box centred on (x, y) with `text` inside, coloured by `role`; `off` draws it grey and
-    dashed (a masked head, a dropped head)."""
-    colour = ROLE_COLOURS["off" if off else role]
-    box = FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0,rounding_size=0.1",
-                         facecolor="white" if off else _light(colour), edgecolor=colour, linewidth=1.5,
-                         linestyle="--" if off else "-")
-    ax.add_patch(box)
-    ax.text(x, y, text, ha="center", va="center", fontsize=FONT_SIZE, color=colour if off else "black",
-            linespacing=1.15)
-    return box
-
-
-def _level(y: float, low: float, high: float) -> float:
-    """`y` kept inside a side that runs from `low` to `high`, clear of its rounded corners."""
-    inset = 0.15 * (high - low)
-    return min(max(y, low + inset), high - inset)
-
-
-def _arrow(ax: Axes, start: FancyBboxPatch, end: FancyBboxPatch, off: bool = False) -> FancyArrowPatch:
-    """An arrow between facing sides: from the right side of `start` to the left side of `end` when `end` lies
-    to the right (each end as level with the other box as its side allows), else from bottom centre to top centre."""
-    left, bottom, width, height = start.get_x(), start.get_y(), start.get_width(), start.get_height()
-    end_left, end_bottom, end_width, end_height = end.get_x(), end.get_y(), end.get_width(), end.get_height()
-    if end_left >= left + width:
-        tail = (left + width, _level(end_bottom + end_height / 2, bottom, bottom + height))
-        head = (end_left, _level(bottom + height / 2, end_bottom, end_bottom + end_height))
-    else:
-        tail, head = (left + width / 2, bottom), (end_left + end_width / 2, end_bottom + end_height)
-    arrow = FancyArrowPatch(tail, head, shrinkA=2, shrinkB=2, arrowstyle="-|>", mutation_scale=12, linewidth=1.2,
-                            color=ROLE_COLOURS["off"] if off else "0.2", linestyle="--" if off else "-")
-    ax.add_patch(arrow)
-    return arrow
-
-
-def _wrap(text: str, width: int) -> str:
-    """`text` broken between words onto lines of at most `width` characters."""
-    return textwrap.fill(text, width, break_long_words=False)
 
 
 def several_labels_diagram(text: str = "headline", heads: dict[str, str] = NEWS_HEADS,
@@ -89,26 +28,26 @@ def several_labels_diagram(text: str = "headline", heads: dict[str, str] = NEWS_
         raise ConfigError(f"masked must be one of the heads {', '.join(map(repr, heads))} or None; got {masked!r}")
     height = max(3.0, 1.05 * len(heads) + 0.2)
     fig, ax = plt.subplots(figsize=(10, height + 0.5))
-    _canvas(ax, 10, height)
+    canvas(ax, 10, height)
     middle = height / 2
-    source = _box(ax, 0.7, middle, _wrap(text, 12), "input", width=1.3)
-    embedding = _box(ax, 2.3, middle, "embedding", "shared", width=1.3)
-    encoder = _box(ax, 4.1, middle, "shared encoder\n(computed once)", "shared", width=1.8, height=0.9)
-    _arrow(ax, source, embedding)
-    _arrow(ax, embedding, encoder)
+    source = box(ax, 0.7, middle, wrap(text, 12), "input", width=1.3)
+    embedding = box(ax, 2.3, middle, "embedding", "shared", width=1.3)
+    encoder = box(ax, 4.1, middle, "shared encoder\n(computed once)", "shared", width=1.8, height=0.9)
+    arrow(ax, source, embedding)
+    arrow(ax, embedding, encoder)
     labelled = [task for task in heads if task != masked]
     loss_text = "loss =\n" + "\n+ ".join(f"{task} loss" for task in labelled) + "\n(sum over the heads\nwith a label)"
-    loss = _box(ax, 8.95, middle, loss_text, "loss", width=1.95, height=0.7 + 0.17 * len(labelled) + 0.35)
+    loss = box(ax, 8.95, middle, loss_text, "loss", width=1.95, height=0.7 + 0.17 * len(labelled) + 0.35)
     step = (height - 0.2) / len(heads)
     for row, (task, prediction) in enumerate(heads.items()):
         y = height - 0.1 - step * (row + 0.5)
         if task == masked:
-            head = _box(ax, 6.65, y, f"{task} head: {prediction}\nno label for this text:\nmasked, no gradient",
+            head = box(ax, 6.65, y, f"{task} head: {prediction}\nno label for this text:\nmasked, no gradient",
                         "head", width=2.2, height=0.85, off=True)
         else:
-            head = _box(ax, 6.65, y, f"{task} head\n{prediction}", "head", width=2.2, height=0.7)
-            _arrow(ax, head, loss)
-        _arrow(ax, encoder, head)
+            head = box(ax, 6.65, y, f"{task} head\n{prediction}", "head", width=2.2, height=0.7)
+            arrow(ax, head, loss)
+        arrow(ax, encoder, head)
     fig.suptitle(f"Several labels for one {text}: one encoder pass, a head per label", fontsize=FONT_SIZE + 3)
     fig.tight_layout()
     return fig
@@ -127,17 +66,17 @@ def auxiliary_task_diagram(input_name: str = "headline", trunk_name: str = "shar
     """
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     for ax, deployed in zip(axes, (False, True)):
-        _canvas(ax, 5.2, 3.0, "deployment" if deployed else "training")
-        source = _box(ax, 0.65, 1.55, _wrap(input_name, 12), "input", width=1.25, height=0.8)
-        trunk = _box(ax, 2.0, 1.55, _wrap(trunk_name, 10), "shared", width=1.1, height=0.8)
-        main = _box(ax, 4.0, 2.35, "main head\n" + _wrap(main_name, 24), "head", width=2.2, height=0.8)
-        auxiliary_text = "auxiliary head\n" + _wrap(auxiliary_name, 22)
+        canvas(ax, 5.2, 3.0, "deployment" if deployed else "training")
+        source = box(ax, 0.65, 1.55, wrap(input_name, 12), "input", width=1.25, height=0.8)
+        trunk = box(ax, 2.0, 1.55, wrap(trunk_name, 10), "shared", width=1.1, height=0.8)
+        main = box(ax, 4.0, 2.35, "main head\n" + wrap(main_name, 24), "head", width=2.2, height=0.8)
+        auxiliary_text = "auxiliary head\n" + wrap(auxiliary_name, 22)
         if deployed:
-            auxiliary_text = "auxiliary head dropped:\n" + _wrap(future_note, 22)
-        auxiliary = _box(ax, 4.0, 0.95, auxiliary_text, "head", width=2.2, height=1.0, off=deployed)
-        _arrow(ax, source, trunk)
-        _arrow(ax, trunk, main)
-        _arrow(ax, trunk, auxiliary, off=deployed)
+            auxiliary_text = "auxiliary head dropped:\n" + wrap(future_note, 22)
+        auxiliary = box(ax, 4.0, 0.95, auxiliary_text, "head", width=2.2, height=1.0, off=deployed)
+        arrow(ax, source, trunk)
+        arrow(ax, trunk, main)
+        arrow(ax, trunk, auxiliary, off=deployed)
         caption = ("predictions come from the main head alone" if deployed
                    else "loss = main loss + weight × auxiliary loss")
         ax.text(2.6, 0.05, caption, ha="center", va="bottom", fontsize=FONT_SIZE, style="italic")
@@ -148,17 +87,17 @@ def auxiliary_task_diagram(input_name: str = "headline", trunk_name: str = "shar
 
 def _tree(ax: Axes, nodes: dict[str, tuple[float, float, str, str]], edges: list[tuple[str, str]]) -> None:
     """Nodes {name: (x, y, text, "split" or "leaf")} as boxes and an arrow from each parent to its child."""
-    boxes = {name: _box(ax, x, y, text, role, width=0.3 + 0.08 * max(map(len, text.split("\n"))), height=0.5)
+    boxes = {name: box(ax, x, y, text, role, width=0.3 + 0.08 * max(map(len, text.split("\n"))), height=0.5)
              for name, (x, y, text, role) in nodes.items()}
     for parent, child in edges:
-        _arrow(ax, boxes[parent], boxes[child])
+        arrow(ax, boxes[parent], boxes[child])
 
 
 def multi_output_tree_diagram() -> Figure:
     """One tree per task beside one multi-output tree, whose split is scored by the gain summed over the tasks
     and whose leaves predict every task."""
     fig, (separate_ax, joint_ax) = plt.subplots(1, 2, figsize=(10, 3.4), width_ratios=(5.4, 5.0))
-    _canvas(separate_ax, 5.4, 2.9, "one tree per task")
+    canvas(separate_ax, 5.4, 2.9, "one tree per task")
     _tree(separate_ax, {"root": (1.1, 2.45, "task A tree\nx₃ < 0.5 ?", "split"),
                         "yes": (0.5, 1.35, "A: yes", "leaf"), "no": (1.7, 1.35, "A: no", "leaf")},
           [("root", "yes"), ("root", "no")])
@@ -166,7 +105,7 @@ def multi_output_tree_diagram() -> Figure:
                         "no": (3.0, 1.35, "B: no", "leaf"), "split": (4.2, 1.35, "x₁ < 0.8 ?", "split"),
                         "left": (3.6, 0.3, "B: yes", "leaf"), "right": (4.8, 0.3, "B: no", "leaf")},
           [("root", "no"), ("root", "split"), ("split", "left"), ("split", "right")])
-    _canvas(joint_ax, 5.0, 2.9, "one multi-output tree")
+    canvas(joint_ax, 5.0, 2.9, "one multi-output tree")
     _tree(joint_ax, {"root": (2.7, 2.45, "x₃ < 0.5 ?\ngain A + gain B", "split"),
                      "split": (1.5, 1.35, "x₇ < 0.2 ?\ngain A + gain B", "split"),
                      "right": (3.9, 1.35, "A: no, B: no", "leaf"),
