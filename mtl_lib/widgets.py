@@ -9,19 +9,28 @@ the model reached its category, and which of that came through the shared encode
   explain` writes).
 - `text_pieces(attribution)`: the text cut into its words and what lies between them, which
   the views colour (here, and in the Newsie app, `mtl_lib.newsie`).
+- `show_article(attribution)`: the view as a picture (`mtl_lib.plots.article`), one PNG output
+  that keeps its colours in every notebook viewer, GitHub's included.
 - `ArticlePicker`: drop-downs over publications, articles and heads that re-render the view;
-  `show()` also displays a static rendering, which a notebook keeps for readers without a kernel.
+  its notebook output carries a picture of its current choice for viewers that cannot run widgets.
+
+Why a picture: GitHub's notebook viewer removes inline CSS, so `article_html` shows there as
+plain text. A viewer draws one representation of each output (JupyterLab and nbconvert take
+text/html before image/png), so an output holding both would still show GitHub the bare text,
+and two outputs would show the view twice everywhere else. A widget is different: viewers that
+can draw it prefer it to any image, and GitHub, which cannot, shows the image.
 
 Every piece of text that comes from data (the article, its words, task and label names)
 is escaped with `html.escape(..., quote=True)`: a headline holding `<script>` or a quote
 shows as text and can neither run nor break out of an attribute.
 """
 
+from base64 import b64encode
 from html import escape
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import HTML, display
+from IPython.display import display
 
 from mtl_lib.attributions import Attribution, explain
 from mtl_lib.checkpoints import Run
@@ -33,9 +42,14 @@ PRIVATE_RGB = (255, 127, 14)  # matplotlib's tab:orange
 STRONGEST_ALPHA = 0.85  # the opacity of the word with the largest contribution
 
 
+def channel_alpha(value: float, scale: float) -> float:
+    """The opacity of one channel's colour behind a word: `STRONGEST_ALPHA` for |value| >= scale, 0 at 0."""
+    return STRONGEST_ALPHA * min(1.0, abs(value) / scale) if scale > 0 else 0.0
+
+
 def _layer(rgb: tuple[int, int, int], value: float, scale: float) -> str:
     """One channel's half of a word's background: solid if the word speaks for the label, striped if against."""
-    alpha = STRONGEST_ALPHA * min(1.0, abs(value) / scale) if scale > 0 else 0.0
+    alpha = channel_alpha(value, scale)
     colour = f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha:.2f})"
     if value >= 0:
         return f"linear-gradient({colour}, {colour})"
@@ -110,36 +124,58 @@ def _swatch(rgb: tuple[int, int, int], value: float, words: str) -> str:
             f"&nbsp;</span> {words}")
 
 
+def legend_sentence(attribution: Attribution, scale: float) -> str:
+    """How to read the colours, in words (plain text): the legend of the HTML view and of the figure."""
+    return ("Top half of a word: shared encoder; bottom half: private encoder. Solid: the word pushes "
+            f"towards {attribution.label}; striped: away from it. Full colour: a contribution of {scale:.3f} or more. "
+            "Dotted underline: a word outside the vocabulary.")
+
+
 def _legend(attribution: Attribution, scale: float) -> str:
     label, task = escape(attribution.label, quote=True), escape(attribution.task, quote=True)
     items = [_swatch(SHARED_RGB, 1.0, f"shared, for <b>{label}</b>"), _swatch(SHARED_RGB, -1.0, "shared, against"),
              _swatch(PRIVATE_RGB, 1.0, f"private ({task}), for <b>{label}</b>"),
              _swatch(PRIVATE_RGB, -1.0, "private, against")]
     return ('<div style="font-size: 85%; margin-top: 0.6em">' + " &nbsp; ".join(items)
-            + f"<br>Top half of a word: shared encoder; bottom half: private encoder. Solid: the word pushes "
-            f"towards {label}; striped: away from it. Full colour: a contribution of {scale:.3f} or more. "
-            "Dotted underline: a word outside the vocabulary. Hover over a word for its numbers.</div>")
+            + f"<br>{escape(legend_sentence(attribution, scale), quote=True)} Hover over a word for its numbers.</div>")
 
 
-def _summary(attribution: Attribution) -> str:
+def summary_sentence(attribution: Attribution) -> str:
+    """What the words add up to, shared and private apart, and what that sum equals (plain text)."""
     shared, private = float(attribution.shared.sum()), float(attribution.private.sum())
     read = (f"; the model read the first {len(attribution.tokens)} of {attribution.words_in_text} words (grey: unread)"
             if attribution.words_in_text > len(attribution.tokens) else "")
+    return (f"Shared words add {shared:+.3f} and private words {private:+.3f} to the logit of {attribution.label}: "
+            f"together {shared + private:+.3f}, which is logit(text) {attribution.logit:+.3f} minus logit(all padding) "
+            f"{attribution.baseline_logit:+.3f} = {attribution.logit_difference:+.3f} "
+            f"(integrated gradients, {attribution.steps} steps){read}.")
+
+
+def _summary(attribution: Attribution) -> str:
     return ('<div style="font-size: 85%; color: #444; margin-top: 0.4em">'
-            f"Shared words add {shared:+.3f} and private words {private:+.3f} to the logit of "
-            f"{escape(attribution.label, quote=True)}: together {shared + private:+.3f}, which is logit(text) "
-            f"{attribution.logit:+.3f} minus logit(all padding) {attribution.baseline_logit:+.3f} = "
-            f"{attribution.logit_difference:+.3f} (integrated gradients, {attribution.steps} steps){read}.</div>")
+            f"{escape(summary_sentence(attribution), quote=True)}</div>")
+
+
+def header_runs(attribution: Attribution) -> list[tuple[str, bool]]:
+    """The view's first line as `(text, bold)` runs: the head, what it predicts, and how sure it is.
+
+    >>> header_runs(explain(result, "Reuters", "Fed raises rates"))
+    [('Reuters', True), ("'s head predicts ", False), ('business', True), (' (probability 0.93)', False)]
+    """
+    probability = attribution.probabilities.get(attribution.predicted)  # None for a regression head
+    runs = [(attribution.task, True), ("'s head predicts ", False), (attribution.predicted, True)]
+    if probability is not None:
+        runs.append((f" (probability {probability:.2f})", False))
+        if attribution.label != attribution.predicted:
+            runs += [("; explaining ", False), (attribution.label, True)]
+    return runs
 
 
 def _header(attribution: Attribution) -> str:
-    probability = attribution.probabilities.get(attribution.predicted)  # None for a regression head
-    explained = ("" if attribution.label == attribution.predicted or probability is None
-                 else f"; explaining <b>{escape(attribution.label, quote=True)}</b>")
-    certainty = "" if probability is None else f" (probability {probability:.2f})"
+    """The header in HTML: the bold runs come from data and are escaped; the others are this module's words."""
     return ('<div style="margin-bottom: 0.4em">'
-            f"<b>{escape(attribution.task, quote=True)}</b>'s head predicts "
-            f"<b>{escape(attribution.predicted, quote=True)}</b>{certainty}{explained}</div>")
+            + "".join(f"<b>{escape(text, quote=True)}</b>" if bold else text for text, bold in header_runs(attribution))
+            + "</div>")
 
 
 def largest_contribution(attribution: Attribution) -> float:
@@ -172,12 +208,46 @@ def article_document(attribution: Attribution, scale: float | None = None) -> st
             f"<body>\n{article_html(attribution, scale)}\n</body>\n</html>\n")
 
 
+PICTURE_DPI = 200  # pixels per inch of a stored picture: sharp on high-density screens
+PICTURE_WIDTH = 900  # CSS pixels a notebook shows it at, the HTML view's width
+
+
+def _plain_view(attribution: Attribution) -> str:
+    """The view in plain text (for viewers without images): header, text and summary."""
+    header = "".join(text for text, _ in header_runs(attribution))
+    return f"{header}\n\n{attribution.text}\n\n{summary_sentence(attribution)}"
+
+
+def _picture(attribution: Attribution, scale: float | None = None, note: str | None = None) -> tuple[dict, dict]:
+    """The view as a PNG output: (data, metadata) of a notebook's display_data."""
+    from mtl_lib.plots.article import article_png  # here, not above: it draws with this module's colours
+
+    png = b64encode(article_png(attribution, scale, note, dpi=PICTURE_DPI)).decode("ascii")
+    text = _plain_view(attribution) if note is None else f"{note}\n\n{_plain_view(attribution)}"
+    return {"image/png": png, "text/plain": text}, {"image/png": {"width": PICTURE_WIDTH}}
+
+
+def show_article(attribution: Attribution, scale: float | None = None) -> None:
+    """Display the article view as a picture: one output, in its colours wherever the notebook is read.
+
+    The picture has no tooltips: `attribution.frame()` lists every word's numbers, and
+    `display(HTML(article_html(attribution)))` shows them on hover in a running notebook.
+
+    >>> show_article(explain(result, "Reuters", "Fed raises rates again"))
+    """
+    data, metadata = _picture(attribution, scale)
+    display(data, raw=True, metadata=metadata)
+
+
 class ArticlePicker:
     """Drop-downs over publications, their articles and the head that reads them, above the article view.
 
     The head may be any task of the model, so an article of one publication (or of the BBC)
-    can be read as another publication would classify it. `show()` displays a static
-    rendering of the current article, then the live widget.
+    can be read as another publication would classify it. `show()` displays the picker as one
+    output: the live widget, and a picture of its current article for viewers that cannot draw
+    widgets (GitHub). JupyterLab, nbconvert (nbviewer) and the course site draw the widget
+    instead, from the kernel or from the widget state saved with the notebook; nbconvert shows
+    the picture only when no state was saved.
 
     >>> picker = ArticlePicker(result, news, split="test")
     >>> picker.show()
@@ -196,6 +266,7 @@ class ArticlePicker:
         self.head = widgets.Dropdown(options=tasks, description="head",
                                      value=head or (first if first in tasks else tasks[0]))
         self.view = widgets.HTML()
+        self.shown: Attribution | None = None  # what the view shows; None when the publication has no articles
         self._choosing = False  # True while one choice updates the others: render once, at the end
         self._fill_articles()
         self._render()
@@ -214,9 +285,18 @@ class ArticlePicker:
         return self.view.value
 
     def show(self) -> None:
-        """Display a static rendering (kept in a saved notebook), then the live picker."""
-        display(HTML(self.html()))
-        display(self.widget)
+        """Display the picker: live where a kernel runs it, as a picture of this choice where none can."""
+        display(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        """The widget's own output (application/vnd.jupyter.widget-view+json) and a picture of the view."""
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        if self.shown is None:
+            return bundle, {}
+        note = (f"The picker's current choice, as a picture (run the notebook to choose another): publication "
+                f"{self.publication.value}, head {self.head.value}, article \u201c{self.article.label}\u201d.")
+        data, metadata = _picture(self.shown, note=note)
+        return {**bundle, **data}, metadata
 
     def _fill_articles(self) -> None:
         """The first `max_articles` articles of the chosen publication, labelled by category and text."""
@@ -237,4 +317,5 @@ class ArticlePicker:
 
     def _render(self, change: dict | None = None) -> None:
         if not self._choosing:
-            self.view.value = article_html(self.attribution()) if self.article.value is not None else ""
+            self.shown = self.attribution() if self.article.value is not None else None
+            self.view.value = "" if self.shown is None else article_html(self.shown)

@@ -3,13 +3,20 @@
 import re
 from html.parser import HTMLParser
 
+from base64 import b64decode
+from io import BytesIO
+
 import numpy as np
 import pytest
+from IPython.core.formatters import DisplayFormatter
+from PIL import Image
 
-from mtl_lib import EncoderConfig, TrainConfig, run_experiment
+from mtl_lib import EncoderConfig, TrainConfig, run_experiment, widgets
 from mtl_lib.attributions import Attribution
 from mtl_lib.data import tokenize
 from mtl_lib.widgets import PRIVATE_RGB, SHARED_RGB, ArticlePicker, article_document, article_html
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class Elements(HTMLParser):
@@ -37,6 +44,39 @@ def made_up(text: str, shared=None, private=None, task="Reuters", labels=("busin
                        private=private, label=labels[0], predicted=labels[0],
                        probabilities={labels[0]: 0.8, labels[1]: 0.2}, logit=2.0, baseline_logit=0.5, steps=8,
                        words_in_text=len(tokenize(text)))
+
+
+PINNED_VIEW = (  # article_html(made_up("up down", shared=[0.4, -0.2], private=[-0.1, 0.3])), as Newsie shows it
+    '<div style="font-family: sans-serif; line-height: 1.9; max-width: 56em; padding: 0.5em; border: 1px '
+    'solid #ddd; border-radius: 4px"><div style="margin-bottom: 0.4em"><b>Reuters</b>\'s head predicts '
+    '<b>business</b> (probability 0.80)</div><div style="font-size: 105%"><span style="background-image: '
+    'linear-gradient(rgba(31, 119, 180, 0.85), rgba(31, 119, 180, 0.85)), repeating-linear-gradient(135deg, '
+    'rgba(255, 127, 14, 0.21) 0 2px, transparent 2px 4px); background-size: 100% 50%; background-position: '
+    'top, bottom; background-repeat: no-repeat; padding: 1px 1px; border-radius: 2px" title="up | shared '
+    '+0.400 | private -0.100 | total +0.300">up</span> <span style="background-image: '
+    'repeating-linear-gradient(135deg, rgba(31, 119, 180, 0.42) 0 2px, transparent 2px 4px), '
+    'linear-gradient(rgba(255, 127, 14, 0.64), rgba(255, 127, 14, 0.64)); background-size: 100% 50%; '
+    'background-position: top, bottom; background-repeat: no-repeat; padding: 1px 1px; border-radius: 2px" '
+    'title="down | shared -0.200 | private +0.300 | total +0.100">down</span></div><div style="font-size: '
+    '85%; margin-top: 0.6em"><span style="background-image: linear-gradient(rgba(31, 119, 180, 0.85), '
+    'rgba(31, 119, 180, 0.85)); padding: 1px 8px; border-radius: 2px">&nbsp;</span> shared, for '
+    '<b>business</b> &nbsp; <span style="background-image: repeating-linear-gradient(135deg, rgba(31, 119, '
+    '180, 0.85) 0 2px, transparent 2px 4px); padding: 1px 8px; border-radius: 2px">&nbsp;</span> shared, '
+    'against &nbsp; <span style="background-image: linear-gradient(rgba(255, 127, 14, 0.85), rgba(255, 127, '
+    '14, 0.85)); padding: 1px 8px; border-radius: 2px">&nbsp;</span> private (Reuters), for <b>business</b> '
+    '&nbsp; <span style="background-image: repeating-linear-gradient(135deg, rgba(255, 127, 14, 0.85) 0 2px, '
+    'transparent 2px 4px); padding: 1px 8px; border-radius: 2px">&nbsp;</span> private, against<br>Top half '
+    'of a word: shared encoder; bottom half: private encoder. Solid: the word pushes towards business; '
+    'striped: away from it. Full colour: a contribution of 0.400 or more. Dotted underline: a word outside '
+    'the vocabulary. Hover over a word for its numbers.</div><div style="font-size: 85%; color: #444; '
+    'margin-top: 0.4em">Shared words add +0.200 and private words +0.200 to the logit of business: together '
+    '+0.400, which is logit(text) +2.000 minus logit(all padding) +0.500 = +1.500 (integrated gradients, 8 '
+    'steps).</div></div>'
+)
+
+
+def test_the_html_view_is_the_one_newsie_and_the_command_line_show():
+    assert article_html(made_up("up down", shared=[0.4, -0.2], private=[-0.1, 0.3])) == PINNED_VIEW
 
 
 def test_markup_in_the_text_comes_out_inert():
@@ -129,3 +169,26 @@ def test_the_picker_reads_another_data_sets_articles_through_a_chosen_head(train
     picker = ArticlePicker(experiment, bbc.sample(per_split=3), head="Reuters", max_length=40, max_articles=2)
     assert picker.publication.value == "BBC" and picker.head.value == "Reuters"
     assert "the model read the first 40" in picker.html()
+
+
+def test_the_picker_is_one_output_the_live_widget_with_a_picture_of_its_choice(trained, monkeypatch):
+    experiment, data = trained
+    picker = ArticlePicker(experiment, data, steps=4, max_articles=5)
+    shown = []
+    monkeypatch.setattr(widgets, "display", lambda *objects, **options: shown.append(objects))
+    picker.show()
+    assert shown == [(picker,)]  # one output: JupyterLab draws the widget, GitHub the picture
+    bundle, metadata = DisplayFormatter().format(picker)
+    assert WIDGET_VIEW in bundle and "image/png" in bundle and "text/html" not in bundle
+    assert bundle[WIDGET_VIEW]["model_id"] == picker.widget.model_id
+    assert Image.open(BytesIO(b64decode(bundle["image/png"]))).format == "PNG"
+    assert metadata["image/png"]["width"] == widgets.PICTURE_WIDTH
+    first = data.task_names[0]
+    note = bundle["text/plain"].split("\n")[0]  # the line the picture carries above the view
+    assert f"publication {first}, head {first}" in note and picker.article.label in note
+    assert data.texts(first, "test")[0] in bundle["text/plain"]
+    picker.article.value = 3
+    picker.head.value = "Daily Mail"
+    later, _ = DisplayFormatter().format(picker)
+    assert data.texts(first, "test")[3] in later["text/plain"] and "Daily Mail's head predicts" in later["text/plain"]
+    assert later["image/png"] != bundle["image/png"]
