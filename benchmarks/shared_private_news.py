@@ -1,15 +1,15 @@
-"""Chapter 04's runs, computed once: single-task, hard sharing, SP-MTL and ASP-MTL with a CNN encoder.
+"""Shared-private models with encoders that can keep shared and private apart: CNN runs of chapter 04's design.
 
     python benchmarks/shared_private_news.py [--out benchmarks/results/shared_private]
 
 A shared-private model needs encoders with weights of their own, and on two CPU cores the
-CNN runs of chapter 04 (four architectures times three seeds, and a study of lambda and the
-difference loss on seed 0) take about ten minutes, three times the chapter's budget. This
-script trains them with exactly the chapter's settings and writes, for each run, a folder
-`NAME/seed-N/` (`mtl_lib.stored_runs`: scores, step log, the fresh probe's accuracy on the
-shared features, CPU seconds). Each folder is written whole or not at all, and a run whose
-folder exists is not trained again, so an interrupted benchmark resumes where it stopped. Chapter 04 reads the folders, and trains
-seed 0 of ASP-MTL itself to show that it gets the same numbers.
+CNN runs of chapter 04's design (four architectures times three seeds, and a study of lambda
+and the difference loss on seed 0) take about ten minutes, three times that chapter's budget.
+This script trains them and stores each run in `NAME/seed-N/` (`mtl_lib.stored_runs`: scores,
+step log, the fresh probe's accuracy on the shared features, CPU seconds). Each folder is
+written whole or not at all, and a run whose folder exists is not trained again, so an
+interrupted benchmark resumes where it stopped. It prints, per run, the average test
+accuracy, the probe's accuracy and the discriminator's accuracy over the last epoch.
 """
 
 import argparse
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mtl_lib import EncoderConfig, MultiTaskData, TrainConfig, build_vocab, run_experiment
 from mtl_lib.analysis import probe_task_leakage
-from mtl_lib.stored_runs import read_stored_run, store_run, stored_run_folder
+from mtl_lib.stored_runs import StoredRun, read_stored_run, store_run, stored_run_folder
 
 ENCODER = EncoderConfig(kind="cnn", kernel_sizes=(1, 2))  # learned word and word-pair detectors
 SETTINGS = {"epochs": 4, "batch_size": 64, "learning_rate": 1e-2, "progress": False}
@@ -62,9 +62,21 @@ def main() -> None:
             print(f"{name}, seed {config.seed}: stored already", flush=True)
             continue
         train_and_store(data, vocab, name, architecture, config, args.out)
-        stored = read_stored_run(args.out, name, config.seed)
-        print(f"{name}, seed {config.seed}: probe {stored.probe_accuracy}, {stored.cpu_seconds:.0f} CPU seconds",
-              flush=True)
+        print(f"{name}, seed {config.seed}: trained", flush=True)
+    for name, _, config in plan:
+        print(summary_line(read_stored_run(args.out, name, config.seed), name, config.seed))
+
+
+def summary_line(run: StoredRun, name: str, seed: int) -> str:
+    """One run as a line: average test accuracy, probe accuracy, the discriminator's last-epoch accuracy."""
+    test = run.scores[(run.scores.split == "test") & (run.scores.task == "average")].accuracy.item()
+    line = f"{name:34s} seed {seed}: test accuracy {test:.4f}"
+    if run.probe_accuracy is not None:
+        line += f", probe {run.probe_accuracy:.3f}"
+    if run.steps.discriminator_accuracy.notna().any():
+        last = run.steps[run.steps.epoch == run.steps.epoch.max()]
+        line += f", discriminator (last epoch) {last.discriminator_accuracy.mean():.3f}"
+    return line
 
 
 if __name__ == "__main__":
