@@ -300,3 +300,15 @@ def test_init_embedding_fills_every_table_and_checks_the_size():
     assert all(torch.equal(table.weight, vectors) for table in model.embeddings.values())
     with pytest.raises(ConfigError, match="EncoderConfig\\(embedding_dim=50\\)"):
         init_embedding(model, torch.randn(VOCAB_SIZE, 50))
+
+
+def test_discriminator_reads_each_texts_features_standardised():
+    # A CNN's features are max-pooled ReLUs, all positive and on a common level that varies from text
+    # to text; the discriminator standardises each text's vector, so that level and scale cannot swamp
+    # (or stand in for) the small differences that tell the tasks apart.
+    torch.manual_seed(0)
+    discriminator = TaskDiscriminator(input_dim=16, num_tasks=4).eval()
+    features = torch.randn(8, 16)
+    level, scale = 3.0 + torch.rand(8, 1), 0.5 + torch.rand(8, 1)
+    assert torch.allclose(discriminator(features), discriminator(scale * features + level), atol=1e-4)
+    assert not torch.allclose(discriminator(features), discriminator(features.flip(dims=[1])), atol=1e-4)

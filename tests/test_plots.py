@@ -2,7 +2,6 @@
 
 import pandas as pd
 import pytest
-from matplotlib.axes import Axes
 
 from mtl_lib import plots
 from mtl_lib.baselines import majority_class
