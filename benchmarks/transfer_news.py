@@ -13,9 +13,11 @@ of two targets: the Huffington Post (the same four categories) and BBC (a new la
 Seeds thus repeat the source training and the target training together, so SP and ASP can
 be compared over seeds, paired.
 
-On one CPU core one seed takes about three minutes (fifteen for the five seeds), so the chapter reads the results. Each
+On two CPU cores one seed takes about three minutes (fifteen for the five seeds), so the chapter
+reads the results. Each
 seed is written as one folder, `seed-N/` (sources.csv: the source models' tidy scores;
-`<target>.csv`: the `data_efficiency` rows; summary.json: CPU seconds), whole or not at all;
+`<target>.csv`: the `data_efficiency` rows; summary.json: CPU seconds and the arithmetic, threads
+included, that a chapter's live check must share to expect the same bits), whole or not at all;
 a seed whose folder exists is not trained again, so an interrupted run resumes.
 """
 
@@ -30,6 +32,7 @@ import pandas as pd
 from mtl_lib import MultiTaskData, TrainConfig, build_vocab, run_experiment
 from mtl_lib.experiment import tidy
 from mtl_lib.files import atomic_directory
+from mtl_lib.stored_runs import arithmetic
 from mtl_lib.transfer import data_efficiency
 from shared_private_news import ENCODER, SETTINGS
 
@@ -73,7 +76,8 @@ def run_seed(news: MultiTaskData, seed: int, out: Path) -> None:
                    for architecture, experiment in experiments.items()]).to_csv(partial / "sources.csv", index=False)
         for stem, rows in curves.items():
             rows.to_csv(partial / f"{stem}.csv", index=False)
-        (partial / "summary.json").write_text(json.dumps({"cpu_seconds": time.process_time() - began}))
+        (partial / "summary.json").write_text(json.dumps({"cpu_seconds": time.process_time() - began,
+                                                          "arithmetic": arithmetic()}))
 
 
 def main() -> None:

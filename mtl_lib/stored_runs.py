@@ -5,10 +5,16 @@ each one in a folder of its own, `ROOT/NAME/seed-N/`:
 
     scores.csv     the tidy scores (`mtl_lib.experiment.tidy`): task, split, accuracy, macro_f1, method, seed
     steps.csv      the step log (`Trainer.step_log`): every loss term of every optimiser step
-    summary.json   the fresh probe's accuracy on the shared features (null without them), CPU seconds
+    summary.json   the fresh probe's accuracy on the shared features (null without them), CPU seconds,
+                   and the arithmetic the run was computed with (`arithmetic()`)
 
 A folder is written whole or not at all, so an interrupted benchmark resumes by skipping the
 runs whose folder exists.
+
+Same seed, same numbers holds for the same arithmetic: the same torch, the same number of
+CPU threads and the same vector instructions. Another thread count splits sums differently,
+the last bits of a step differ, and after a few hundred steps so can a few predictions. A
+chapter that trains a stored run again compares the two only where `same_arithmetic` says so.
 
 >>> store_run("benchmarks/results/shared_private", "ASP-MTL", experiment, probe_accuracy=0.49, cpu_seconds=40.0)
 >>> read_stored_run("benchmarks/results/shared_private", "ASP-MTL", seed=0).scores
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from mtl_lib.errors import DataError
 from mtl_lib.experiment import Experiment, tidy
@@ -33,6 +40,18 @@ class StoredRun:
     steps: pd.DataFrame
     probe_accuracy: float | None
     cpu_seconds: float
+    arithmetic: dict[str, object] | None  # None for a run stored without it
+
+
+def arithmetic() -> dict[str, object]:
+    """What decides a CPU run's last bits besides its seed: torch's version, its threads, the CPU's vector instructions."""
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+
+
+def same_arithmetic(recorded: dict[str, object] | None) -> bool:
+    """Whether this process computes as the run that recorded `recorded` did, so that the same seed gives the same bits."""
+    return recorded == arithmetic()
 
 
 def stored_run_folder(root: str | Path, name: str, seed: int) -> Path:
@@ -48,8 +67,8 @@ def store_run(root: str | Path, name: str, experiment: Experiment, probe_accurac
     with atomic_directory(folder, replaceable=lambda path: False) as partial:
         tidy(experiment.metrics, method=name, seed=seed).to_csv(partial / "scores.csv", index=False)
         experiment.trainer.step_log.to_csv(partial / "steps.csv", index=False)
-        (partial / "summary.json").write_text(json.dumps({"probe_accuracy": probe_accuracy,
-                                                          "cpu_seconds": cpu_seconds}))
+        (partial / "summary.json").write_text(json.dumps({"probe_accuracy": probe_accuracy, "cpu_seconds": cpu_seconds,
+                                                          "arithmetic": arithmetic()}))
     return folder
 
 
@@ -61,7 +80,7 @@ def read_stored_run(root: str | Path, name: str, seed: int) -> StoredRun:
                         "(its script in benchmarks/ names this folder)")
     summary = json.loads((folder / "summary.json").read_text())
     return StoredRun(pd.read_csv(folder / "scores.csv"), pd.read_csv(folder / "steps.csv"),
-                     summary["probe_accuracy"], summary["cpu_seconds"])
+                     summary["probe_accuracy"], summary["cpu_seconds"], summary.get("arithmetic"))
 
 
-__all__ = ["StoredRun", "read_stored_run", "store_run", "stored_run_folder"]
+__all__ = ["StoredRun", "arithmetic", "read_stored_run", "same_arithmetic", "store_run", "stored_run_folder"]

@@ -1,5 +1,6 @@
 """Runs a benchmark stores and a chapter reads: written whole, read back as they were, missing ones named."""
 
+import json
 import warnings
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from mtl_lib import EncoderConfig, TrainConfig, run_experiment
 from mtl_lib.errors import DataError, DataWarning
 from mtl_lib.experiment import tidy
-from mtl_lib.stored_runs import read_stored_run, store_run, stored_run_folder
+from mtl_lib.stored_runs import arithmetic, read_stored_run, same_arithmetic, store_run, stored_run_folder
 
 
 def test_a_stored_run_reads_back_as_it_was_trained(news, tmp_path):
@@ -23,7 +24,22 @@ def test_a_stored_run_reads_back_as_it_was_trained(news, tmp_path):
     assert stored.scores[expected.columns].equals(expected)
     assert stored.steps.discriminator_accuracy.tolist() == pytest.approx(run.trainer.step_log.discriminator_accuracy)
     assert (stored.probe_accuracy, stored.cpu_seconds) == (0.5, 1.5)
+    assert stored.arithmetic == arithmetic() and same_arithmetic(stored.arithmetic)
     with pytest.raises(FileExistsError):  # a stored run is never overwritten
         store_run(tmp_path, "lambda 0.05, constant", run, probe_accuracy=0.6, cpu_seconds=2.0)
     with pytest.raises(DataError, match="no stored run 'ASP-MTL' with seed 0 in .*: run the benchmark"):
         read_stored_run(tmp_path, "ASP-MTL", 0)
+
+
+def test_same_arithmetic_needs_the_same_threads_and_instructions_and_a_record(tmp_path):
+    here = arithmetic()
+    assert set(here) == {"torch", "threads", "cpu_capability"}
+    assert not same_arithmetic(here | {"threads": here["threads"] + 1})
+    assert not same_arithmetic(here | {"cpu_capability": "a CPU of another kind"})
+    assert not same_arithmetic(None)
+    folder = tmp_path / "ASP-MTL" / "seed-0"  # a run stored before the arithmetic was recorded
+    folder.mkdir(parents=True)
+    (folder / "scores.csv").write_text("task,split,accuracy\n")
+    (folder / "steps.csv").write_text("step\n")
+    (folder / "summary.json").write_text(json.dumps({"probe_accuracy": None, "cpu_seconds": 1.0}))
+    assert read_stored_run(tmp_path, "ASP-MTL", 0).arithmetic is None
