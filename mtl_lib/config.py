@@ -56,7 +56,9 @@ def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch; return a torch generator seeded the same way.
 
     Same seed, same numbers on CPU: every random choice in `mtl_lib` draws from
-    these generators or from one passed in explicitly.
+    these generators or from one passed in explicitly. The same bits need the same
+    arithmetic too: the same torch and number of threads on the same kind of CPU
+    (`mtl_lib.stored_runs.arithmetic`), since another thread count splits sums differently.
     """
     random.seed(seed)
     np.random.seed(seed)

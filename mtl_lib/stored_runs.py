@@ -14,13 +14,16 @@ runs whose folder exists.
 Same seed, same numbers holds for the same arithmetic: the same torch, the same number of
 CPU threads and the same vector instructions. Another thread count splits sums differently,
 the last bits of a step differ, and after a few hundred steps so can a few predictions. A
-chapter that trains a stored run again compares the two only where `same_arithmetic` says so.
+chapter that trains a stored run again does it inside `torch_threads(run.arithmetic["threads"])`
+and compares the two only where `same_arithmetic` says so.
 
 >>> store_run("benchmarks/results/shared_private", "ASP-MTL", experiment, probe_accuracy=0.49, cpu_seconds=40.0)
 >>> read_stored_run("benchmarks/results/shared_private", "ASP-MTL", seed=0).scores
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +50,17 @@ def arithmetic() -> dict[str, object]:
     """What decides a CPU run's last bits besides its seed: torch's version, its threads, the CPU's vector instructions."""
     return {"torch": torch.__version__, "threads": torch.get_num_threads(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run the block with `count` CPU threads for torch, then go back to the count before it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def same_arithmetic(recorded: dict[str, object] | None) -> bool:
@@ -83,4 +97,5 @@ def read_stored_run(root: str | Path, name: str, seed: int) -> StoredRun:
                      summary["probe_accuracy"], summary["cpu_seconds"], summary.get("arithmetic"))
 
 
-__all__ = ["StoredRun", "arithmetic", "read_stored_run", "same_arithmetic", "store_run", "stored_run_folder"]
+__all__ = ["StoredRun", "arithmetic", "read_stored_run", "same_arithmetic", "store_run", "stored_run_folder",
+           "torch_threads"]

@@ -8,7 +8,10 @@ import pytest
 from mtl_lib import EncoderConfig, TrainConfig, run_experiment
 from mtl_lib.errors import DataError, DataWarning
 from mtl_lib.experiment import tidy
-from mtl_lib.stored_runs import arithmetic, read_stored_run, same_arithmetic, store_run, stored_run_folder
+import torch
+
+from mtl_lib.stored_runs import (arithmetic, read_stored_run, same_arithmetic, store_run, stored_run_folder,
+                                 torch_threads)
 
 
 def test_a_stored_run_reads_back_as_it_was_trained(news, tmp_path):
@@ -43,3 +46,12 @@ def test_same_arithmetic_needs_the_same_threads_and_instructions_and_a_record(tm
     (folder / "steps.csv").write_text("step\n")
     (folder / "summary.json").write_text(json.dumps({"probe_accuracy": None, "cpu_seconds": 1.0}))
     assert read_stored_run(tmp_path, "ASP-MTL", 0).arithmetic is None
+
+
+def test_torch_threads_sets_the_count_for_the_block_and_restores_it_even_after_an_error():
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="inside"):
+        with torch_threads(before + 1):
+            assert torch.get_num_threads() == before + 1 and same_arithmetic(arithmetic())
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
