@@ -1,9 +1,10 @@
 """Losses of multi-task training: the extra terms of ASP-MTL, and how task losses combine.
 
-Liu et al. (2017) train ASP-MTL on task loss + lambda * adversarial loss + gamma *
-difference loss. The first two functions here are those extra terms. The rest are
-loss weightings: one small class per method behind one interface, `LossWeighting`,
-that sees losses and parameters but never the model.
+Liu et al. (2017) train ASP-MTL on task loss + adversarial loss + gamma * difference
+loss, where lambda scales the adversarial gradient the shared encoder receives through
+gradient reversal (not the loss itself). The first two functions here are the extra
+terms. The rest are loss weightings: one small class per method behind one interface,
+`LossWeighting`, that sees losses and parameters but never the model.
 
 `WEIGHTINGS` is the registry of weightings by name (`mtl_lib.registry`): a builder takes
 the task names and the weighting's options, `builder(task_names, **options)`, so a class
@@ -42,7 +43,8 @@ def difference_loss(shared: Tensor, private: Tensor) -> Tensor:
     The paper's L_diff = ||S^T H||_F^2 uses raw features, so its value grows with the batch
     and with the features' scale. Here S^T H holds true correlations (`feature_correlations`),
     and the loss is their mean square over all ds * dp pairs: 1 when every private feature
-    is a copy of every shared one, 0 when no pair is correlated. Bousmalis et al.'s (2016)
+    is a copy of every shared one, about 0 on average for independent features (see below:
+    a batch with no correlation at all, r = 0 everywhere, reads -1 / (n - 2)). Bousmalis et al.'s (2016)
     code scales each *row* (text) to unit length instead, and averages; its entries are sums
     over the batch, so that loss grows with the square of the batch size.
 
