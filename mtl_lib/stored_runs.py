@@ -68,6 +68,13 @@ def same_arithmetic(recorded: dict[str, object] | None) -> bool:
     return recorded == arithmetic()
 
 
+def arithmetic_note(recorded: dict[str, object] | None) -> str:
+    """Why a run trained here is not compared with the stored one: the two computed differently."""
+    return (f"This kernel computes with {arithmetic()}, the stored run with {recorded}: another thread count, another "
+            "kind of CPU or another torch splits some sums differently, so the two runs differ in their last bits, "
+            "and a few predictions may differ; they are not compared.")
+
+
 def stored_run_folder(root: str | Path, name: str, seed: int) -> Path:
     """`ROOT/NAME/seed-N`, the name written without spaces, commas or dots ("lambda 0.05" -> "lambda_005")."""
     return Path(root) / name.replace(" ", "_").replace(",", "").replace(".", "") / f"seed-{seed}"
@@ -97,5 +104,5 @@ def read_stored_run(root: str | Path, name: str, seed: int) -> StoredRun:
                      summary["probe_accuracy"], summary["cpu_seconds"], summary.get("arithmetic"))
 
 
-__all__ = ["StoredRun", "arithmetic", "read_stored_run", "same_arithmetic", "store_run", "stored_run_folder",
+__all__ = ["StoredRun", "arithmetic", "arithmetic_note", "read_stored_run", "same_arithmetic", "store_run", "stored_run_folder",
            "torch_threads"]

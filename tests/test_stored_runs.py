@@ -10,8 +10,8 @@ from mtl_lib.errors import DataError, DataWarning
 from mtl_lib.experiment import tidy
 import torch
 
-from mtl_lib.stored_runs import (arithmetic, read_stored_run, same_arithmetic, store_run, stored_run_folder,
-                                 torch_threads)
+from mtl_lib.stored_runs import (arithmetic, arithmetic_note, read_stored_run, same_arithmetic, store_run,
+                                 stored_run_folder, torch_threads)
 
 
 def test_a_stored_run_reads_back_as_it_was_trained(news, tmp_path):
@@ -55,3 +55,9 @@ def test_torch_threads_sets_the_count_for_the_block_and_restores_it_even_after_a
             assert torch.get_num_threads() == before + 1 and same_arithmetic(arithmetic())
             raise RuntimeError("inside")
     assert torch.get_num_threads() == before
+
+
+def test_the_arithmetic_note_names_both_arithmetics():
+    other = arithmetic() | {"threads": 7}
+    note = arithmetic_note(other)
+    assert str(arithmetic()) in note and str(other) in note and "not compared" in note
