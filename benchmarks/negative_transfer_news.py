@@ -11,7 +11,7 @@ embedding and has training rows only (trained on, never scored or selected on):
 - the sentiment of FDU-MTL's 31,779 reviews, an unrelated task of the usual scale, read with the
   news vocabulary.
 
-Three seeds each, fifteen runs, about four CPU minutes; one thread, which any machine can
+Three seeds each, twelve runs, about three CPU minutes; one thread, which any machine can
 repeat. Each run is stored with `mtl_lib.stored_runs` in `NAME/seed-N/`, whole or not at all,
 and a run whose folder exists is not trained again. It prints each run's average test accuracy
 over the five publications. Chapter 02 reads the runs and trains one again.
